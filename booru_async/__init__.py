@@ -1,0 +1,95 @@
+"""booru-async: an asyncio (and trio) client SDK for Philomena-family image boards.
+
+import booru_async as ba
+
+async with ba.Client("derpibooru") as client:
+    image = await client.images.get(1)
+    async for image in client.images.search("safe, fluttershy", limit=100):
+        ...
+"""
+
+from ._client import Client, Priority
+from ._errors import (
+    BadQuery,
+    Blocked,
+    BooruError,
+    DecodeError,
+    Forbidden,
+    HTTPStatusError,
+    IntegrityError,
+    NotFound,
+    RateLimited,
+    RequestInfo,
+    ServerError,
+    TransportError,
+    Unauthorized,
+    UnsupportedOperation,
+    UploadRejected,
+)
+from ._models import (
+    Award,
+    Comment,
+    DnpEntry,
+    Filter,
+    Forum,
+    ForumPost,
+    Gallery,
+    Image,
+    Intensities,
+    Interaction,
+    Link,
+    Location,
+    Oembed,
+    Page,
+    Representations,
+    Tag,
+    Topic,
+    User,
+)
+from ._pager import Pager
+from ._sites import SITES, Budgets, Flavour, Site
+from ._version import __version__
+
+__all__ = [
+    "SITES",
+    "Award",
+    "BadQuery",
+    "Blocked",
+    "BooruError",
+    "Budgets",
+    "Client",
+    "Comment",
+    "DecodeError",
+    "DnpEntry",
+    "Filter",
+    "Flavour",
+    "Forbidden",
+    "Forum",
+    "ForumPost",
+    "Gallery",
+    "HTTPStatusError",
+    "Image",
+    "IntegrityError",
+    "Intensities",
+    "Interaction",
+    "Link",
+    "Location",
+    "NotFound",
+    "Oembed",
+    "Page",
+    "Pager",
+    "Priority",
+    "RateLimited",
+    "RequestInfo",
+    "Representations",
+    "ServerError",
+    "Site",
+    "Tag",
+    "Topic",
+    "TransportError",
+    "Unauthorized",
+    "UnsupportedOperation",
+    "UploadRejected",
+    "User",
+    "__version__",
+]

@@ -1,0 +1,248 @@
+"""``Client``: one site, one connection pool, resource namespaces on top."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from datetime import UTC, datetime
+from functools import cached_property
+from types import TracebackType
+from typing import Any, Literal, Self, TypeAlias
+
+import attrs
+import httpx
+
+from ._convert import Context, Decoder
+from ._errors import (
+    DecodeError,
+    RequestInfo,
+    TransportError,
+    UnsupportedOperation,
+    error_for_response,
+)
+from ._resources import Images, Tags
+from ._routes import PARAMS, ROUTES, Route
+from ._sites import Site, get_site
+from ._transport import build_transport, is_loopback
+from ._version import __version__
+
+__all__ = ["Client", "Priority"]
+
+log = logging.getLogger("booru_async")
+
+Priority: TypeAlias = Literal["interactive", "normal", "bulk"]
+PRIORITIES: tuple[Priority, ...] = ("interactive", "normal", "bulk")
+DEFAULT_USER_AGENT = f"booru-async/{__version__} (+https://pypi.org/project/booru-async/)"
+
+
+@attrs.frozen
+class _Options:
+    priority: Priority = attrs.field(default="normal", validator=attrs.validators.in_(PRIORITIES))
+    max_wait: float | None = None
+    filter_id: int | None = None
+
+
+class _Core:
+    """What every view of one client shares: the site, the pool and the decoder."""
+
+    def __init__(
+        self,
+        site: Site,
+        *,
+        key: str | None,
+        timeout: float,
+        user_agent: str,
+        transport: httpx.AsyncBaseTransport | None,
+    ) -> None:
+        self.site = site
+        self.key = key
+        self.decoder = Decoder(
+            Context(site=site.name, base_url=site.base_url, flavour=site.flavour)
+        )
+        self.http = httpx.AsyncClient(
+            base_url=site.base_url,
+            transport=build_transport(api_host=site.host, key=key, network=transport),
+            timeout=timeout,
+            headers={"Accept": "application/json", "User-Agent": user_agent},
+            follow_redirects=True,
+        )
+        self.last_challenge: float | None = None
+
+    def redact(self, text: str) -> str:
+        return text.replace(self.key, "***") if self.key else text
+
+
+class Client:
+    """An async client for one booru.
+
+    Use it as ``async with ba.Client("derpibooru") as client:``. ``site`` is a built-in
+    profile name (see :data:`booru_async.SITES`) or a :class:`booru_async.Site`;
+    ``base_url`` moves the profile to another host (tests: ``http://127.0.0.1:PORT``).
+    ``key`` is the API key: it is sent only to the site's API host, only over https (or
+    to a loopback host), and never appears in logs, reprs or errors. ``timeout`` is seconds
+    per request attempt. ``transport`` replaces the network layer (tests, ASGI apps).
+    """
+
+    def __init__(
+        self,
+        site: str | Site = "derpibooru",
+        *,
+        key: str | None = None,
+        filter_id: int | None = None,
+        base_url: str | None = None,
+        timeout: float = 30.0,
+        user_agent: str = DEFAULT_USER_AGENT,
+        max_wait: float | None = None,
+        priority: Priority = "normal",
+        transport: httpx.AsyncBaseTransport | None = None,
+    ) -> None:
+        profile = get_site(site, base_url)
+        if key is not None:
+            if not isinstance(key, str) or not key.strip():
+                raise ValueError("key must be a non-empty string (or None for anonymous use)")
+            parts = httpx.URL(profile.base_url)
+            if parts.scheme != "https" and not is_loopback(parts.host):
+                raise ValueError(
+                    f"refusing to send the API key over plain http to {parts.host}; "
+                    "use an https base URL"
+                )
+        if timeout <= 0:
+            raise ValueError("timeout must be > 0 seconds")
+        self._core = _Core(
+            profile, key=key, timeout=timeout, user_agent=user_agent, transport=transport
+        )
+        self._options = _Options(priority=priority, max_wait=max_wait, filter_id=filter_id)
+
+    @classmethod
+    def _view(cls, core: _Core, options: _Options) -> Self:
+        view = cls.__new__(cls)
+        view._core = core
+        view._options = options
+        return view
+
+    def __repr__(self) -> str:
+        keyed = "keyed" if self._core.key else "anonymous"
+        return (
+            f"<booru_async.Client site={self._core.site.name!r} "
+            f"base_url={self._core.site.base_url!r} {keyed} priority={self._options.priority!r}>"
+        )
+
+    @property
+    def site(self) -> Site:
+        """The site profile this client talks to."""
+        return self._core.site
+
+    @property
+    def priority(self) -> Priority:
+        return self._options.priority
+
+    @property
+    def max_wait(self) -> float | None:
+        return self._options.max_wait
+
+    @property
+    def filter_id(self) -> int | None:
+        return self._options.filter_id
+
+    def with_options(self, **changes: Any) -> Client:
+        """A view with other ``priority``, ``max_wait`` or ``filter_id`` that shares this
+        client's connection pool (and, as they arrive, its scheduler and cache)."""
+        unknown = set(changes) - {"priority", "max_wait", "filter_id"}
+        if unknown:
+            raise TypeError(f"with_options() got unexpected options: {', '.join(sorted(unknown))}")
+        return self._view(self._core, attrs.evolve(self._options, **changes))
+
+    async def __aenter__(self) -> Self:
+        await self._core.http.__aenter__()
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self._core.http.__aexit__(exc_type, exc, tb)
+
+    async def aclose(self) -> None:
+        """Close the connection pool (``async with`` does this for you)."""
+        await self._core.http.aclose()
+
+    @cached_property
+    def images(self) -> Images:
+        """Images (posts on Twibooru): get, featured, search."""
+        return Images(self)
+
+    @cached_property
+    def tags(self) -> Tags:
+        """Tags: get by slug or name, search."""
+        return Tags(self)
+
+    # -- the request path used by the resources -------------------------------------------
+
+    def _route(self, operation: str) -> Route:
+        route = ROUTES[self._core.site.flavour].get(operation)
+        if route is None:
+            raise UnsupportedOperation(
+                f"{operation}() is not available on {self._core.site.name!r} "
+                f"(the {self._core.site.flavour} API has no such route)"
+            )
+        return route
+
+    def _params(self, unified: Mapping[str, Any]) -> dict[str, str]:
+        """Unified parameter names -> the flavour's, dropping ``None``s."""
+        names = PARAMS[self._core.site.flavour]
+        params = {"filter_id": self._options.filter_id, **unified}
+        return {names.get(k, k): str(v) for k, v in params.items() if v is not None}
+
+    async def _request(
+        self, route: Route, *, path: Mapping[str, str] | None = None, params: Mapping[str, Any]
+    ) -> Any:
+        """Send one request along ``route``; the parsed JSON body, or a typed error."""
+        url = route.path.format(**path) if path else route.path
+        query = self._params(params)
+        request = self._core.http.build_request(
+            route.method,
+            url,
+            params=query,
+            extensions={
+                "booru": {
+                    "group": route.group,
+                    "priority": self._options.priority,
+                    "max_wait": self._options.max_wait,
+                }
+            },
+        )
+        info = RequestInfo(route.method, str(request.url))
+        log.debug("%s", info)
+        try:
+            response = await self._core.http.send(request)
+            body = await response.aread()
+        except httpx.TimeoutException as exc:
+            raise TransportError(
+                f"timed out: {self._core.redact(str(exc)) or type(exc).__name__}", request=info
+            ) from None
+        except httpx.HTTPError as exc:
+            raise TransportError(
+                f"{type(exc).__name__}: {self._core.redact(str(exc))}", request=info
+            ) from None
+        error = error_for_response(
+            response.status_code,
+            response.headers,
+            body,
+            request=info,
+            local_now=datetime.now(UTC),
+        )
+        if error is not None:
+            log.debug("%s -> %s", info, error.status_code)
+            raise error
+        if route.empty_body_is_empty and not body.strip():
+            return None
+        content_type = response.headers.get("content-type", "")
+        if "json" not in content_type and body.lstrip()[:1] not in (b"{", b"["):
+            raise DecodeError(
+                f"expected JSON, got {content_type or 'no content type'}",
+                request=info,
+                excerpt=self._core.redact(body.decode("utf-8", "replace")[:200]),
+            )
+        return self._core.decoder.loads(body, request=info)
