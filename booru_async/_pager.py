@@ -51,25 +51,53 @@ class Pager(Generic[T]):
             raise ValueError("page numbers start at 1")
         return await self._fetch(number, self.per_page)
 
-    async def pages(self) -> AsyncIterator[Page[T]]:
+    def pages(self) -> AsyncIterator[Page[T]]:
         """Pages from the first until the end of the list (``limit`` counts items)."""
-        number = self._first_page
-        seen = 0
-        while self.limit is None or seen < self.limit:
-            page = await self.page(number)
-            if not page.items:
-                return
-            seen += len(page.items)
-            yield page
-            if page.total is not None and number * self.per_page >= page.total:
-                return
-            number += 1
+        return _Pages(self)
 
-    async def __aiter__(self) -> AsyncIterator[T]:
-        count = 0
-        async for page in self.pages():
-            for item in page.items:
-                if self.limit is not None and count >= self.limit:
-                    return
-                count += 1
-                yield item
+    def __aiter__(self) -> AsyncIterator[T]:
+        return _Items(self)
+
+
+# Iterator objects rather than async generators: a caller that stops early (``break``)
+# leaves nothing to finalise, which trio would otherwise warn about.
+class _Pages(AsyncIterator[Page[T]]):
+    def __init__(self, pager: Pager[T]) -> None:
+        self._pager = pager
+        self._next = pager._first_page
+        self._seen = 0
+        self._done = False
+
+    async def __anext__(self) -> Page[T]:
+        pager = self._pager
+        if self._done or (pager.limit is not None and self._seen >= pager.limit):
+            raise StopAsyncIteration
+        page = await pager.page(self._next)
+        if not page.items:
+            self._done = True
+            raise StopAsyncIteration
+        self._seen += len(page.items)
+        if page.total is not None and self._next * pager.per_page >= page.total:
+            self._done = True
+        self._next += 1
+        return page
+
+
+class _Items(AsyncIterator[T]):
+    def __init__(self, pager: Pager[T]) -> None:
+        self._pages = _Pages(pager)
+        self._limit = pager.limit
+        self._buffer: tuple[T, ...] = ()
+        self._index = 0
+        self._count = 0
+
+    async def __anext__(self) -> T:
+        if self._limit is not None and self._count >= self._limit:
+            raise StopAsyncIteration
+        while self._index >= len(self._buffer):
+            self._buffer = (await self._pages.__anext__()).items
+            self._index = 0
+        item = self._buffer[self._index]
+        self._index += 1
+        self._count += 1
+        return item
