@@ -15,7 +15,7 @@ BUILT_IN = {
 
 
 def test_built_in_profiles() -> None:
-    assert BUILT_IN <= set(ba.SITES)
+    assert set(ba.SITES) >= BUILT_IN
     for name, site in ba.SITES.items():
         assert site.name == name
         assert site.base_url.startswith("https://")
