@@ -45,6 +45,18 @@ class Shape:
     renames: Mapping[str, str] = attrs.field(factory=dict)
     fixers: Mapping[str, Fixer] = attrs.field(factory=dict)
     finish: Finisher | None = None
+    # Derived once, for :func:`prepare`: the wire keys the shape claims, and the renames
+    # whose target is a model field (a rename to anything else leaves the key in ``extra``).
+    claimed: frozenset[str] = attrs.field(init=False, eq=False, repr=False)
+    _field_renames: tuple[tuple[str, str], ...] = attrs.field(init=False, eq=False, repr=False)
+
+    @claimed.default
+    def _claimed(self) -> frozenset[str]:
+        return self.fields | {wire for wire, name in self.renames.items() if name in self.fields}
+
+    @_field_renames.default
+    def _active_renames(self) -> tuple[tuple[str, str], ...]:
+        return tuple((w, n) for w, n in self.renames.items() if n in self.fields and w != n)
 
 
 class ShapeError(TypeError):
@@ -52,21 +64,31 @@ class ShapeError(TypeError):
 
 
 def prepare(raw: Any, shape: Shape, ctx: Context) -> dict[str, Any]:
-    """Apply ``shape`` to the JSON object ``raw``; unclaimed keys land in ``extra``."""
+    """Apply ``shape`` to the JSON object ``raw``; unclaimed keys land in ``extra``.
+
+    When a wire object carries both a field's own name and a spelling renamed onto it
+    (``creator`` and ``user``), the field's own name wins and the other stays in ``extra``.
+    """
     if type(raw) is not dict:
         raise ShapeError(f"expected a JSON object, got {type(raw).__name__}")
-    out: dict[str, Any] = {}
+    # Set and dict operations run in C; the Python loops below only touch the few keys
+    # that need work (unknown keys, renames, fixers), not every key of the object.
+    out: dict[str, Any] = raw.copy()
     extra: dict[str, Any] = {}
-    fields = shape.fields
-    renames = shape.renames
-    fixers = shape.fixers
-    for key, value in raw.items():
-        name = renames.get(key, key)
-        if name in fields and name not in out:
-            fixer = fixers.get(name)
-            out[name] = value if fixer is None else fixer(value, ctx)
-        else:
-            extra[key] = value
+    unknown = out.keys() - shape.claimed
+    if unknown:
+        for key in unknown:
+            extra[key] = out.pop(key)
+    for wire, name in shape._field_renames:
+        if wire in out:
+            value = out.pop(wire)
+            if name in out:
+                extra[wire] = value
+            else:
+                out[name] = value
+    for name, fixer in shape.fixers.items():
+        if name in out:
+            out[name] = fixer(out[name], ctx)
     if shape.finish is not None:
         shape.finish(out, extra, ctx)
     out["extra"] = extra
