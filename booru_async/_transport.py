@@ -39,7 +39,15 @@ class KeyTransport(httpx.AsyncBaseTransport):
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
         url = request.url
         if url.host == self._api_host and (url.scheme == "https" or is_loopback(url.host)):
-            request.url = url.copy_set_param("key", self._key)
+            # A new request, not a mutation: the layers above (the cache above all) keep
+            # the key-less original.
+            request = httpx.Request(
+                request.method,
+                url.copy_set_param("key", self._key),
+                headers=request.headers,
+                stream=request.stream,
+                extensions=request.extensions,
+            )
         return await self._inner.handle_async_request(request)
 
     async def aclose(self) -> None:

@@ -14,9 +14,7 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable, Mapping
-from datetime import UTC, datetime
-from types import NoneType, UnionType
-from typing import Any, TypeVar, Union, cast, get_args, get_origin
+from typing import Any, TypeVar
 
 import attrs
 import cattrs
@@ -25,6 +23,15 @@ from cattrs.gen import make_dict_structure_fn
 
 from .. import _models as m
 from .._errors import DecodeError, RequestInfo, excerpt
+from ._codegen import make_model_fn
+from ._primitives import (
+    OPTIONAL_PRIMITIVES,
+    PRIMITIVES,
+    expected,
+    mapping,
+    optional_of,
+    tuple_of,
+)
 from ._shapes import SHAPES, Context, Shape, ShapeError, prepare, slugify
 
 __all__ = ["Context", "Decoder", "make_converter", "slugify"]
@@ -53,154 +60,20 @@ _MODEL_ORDER: tuple[type, ...] = (
 )
 
 
-def _expected(kind: str, value: Any) -> TypeError:
-    return TypeError(f"expected {kind}, got {type(value).__name__} {excerpt(repr(value), 40)}")
-
-
-# Strict primitive hooks: no coercion (``str(None) == "None"``, ``int(2.9) == 2``, ``True``
-# as ``1``); the only widening is int -> float. Each ``X | None`` field gets one fused hook
-# (``_opt_*``) instead of cattrs' generic optional dispatch, which looks the inner hook up
-# again on every call.
-
-
-def _int(value: Any, _: Any) -> int:
-    if type(value) is int:
-        return value
-    raise _expected("an integer", value)
-
-
-def _opt_int(value: Any, _: Any) -> int | None:
-    if value is None or type(value) is int:
-        return value  # type: ignore[no-any-return]
-    raise _expected("an integer or null", value)
-
-
-def _as_float(value: int) -> float:
-    try:
-        return float(value)
-    except OverflowError:
-        raise ValueError(f"number out of range: {excerpt(repr(value), 40)}") from None
-
-
-def _float(value: Any, _: Any) -> float:
-    # Philomena sends ``wilson_score`` as the integer 0 when there are no upvotes.
-    if type(value) is float:
-        return value  # type: ignore[no-any-return]
-    if type(value) is int:
-        return _as_float(value)
-    raise _expected("a number", value)
-
-
-def _opt_float(value: Any, _: Any) -> float | None:
-    if value is None or type(value) is float:
-        return value  # type: ignore[no-any-return]
-    if type(value) is int:
-        return _as_float(value)
-    raise _expected("a number or null", value)
-
-
-def _str(value: Any, _: Any) -> str:
-    if type(value) is str:
-        return value
-    raise _expected("a string", value)
-
-
-def _opt_str(value: Any, _: Any) -> str | None:
-    if value is None or type(value) is str:
-        return value  # type: ignore[no-any-return]
-    raise _expected("a string or null", value)
-
-
-def _bool(value: Any, _: Any) -> bool:
-    if type(value) is bool:
-        return value
-    raise _expected("a boolean", value)
-
-
-def _opt_bool(value: Any, _: Any) -> bool | None:
-    if value is None or type(value) is bool:
-        return value  # type: ignore[no-any-return]
-    raise _expected("a boolean or null", value)
-
-
-def _datetime(value: Any, _: Any) -> datetime:
-    """ISO-8601 with or without zone and with 0-6+ fraction digits; zone-less means UTC."""
-    if type(value) is not str:
-        raise _expected("a timestamp string", value)
-    try:
-        parsed = datetime.fromisoformat(value)
-        if parsed.tzinfo is None:
-            return parsed.replace(tzinfo=UTC)
-        # Converting e.g. 0001-01-01T00:00:00+01:00 to UTC leaves datetime's range.
-        return parsed.astimezone(UTC)
-    except (ValueError, OverflowError):
-        raise ValueError(f"not an ISO-8601 timestamp: {excerpt(value, 40)!r}") from None
-
-
-def _opt_datetime(value: Any, _: Any) -> datetime | None:
-    return None if value is None else _datetime(value, _)
-
-
-_OPTIONAL_PRIMITIVES: dict[Any, Callable[[Any, Any], Any]] = {
-    int: _opt_int,
-    float: _opt_float,
-    str: _opt_str,
-    bool: _opt_bool,
-    datetime: _opt_datetime,
-}
-
-
-def _tuple_of(kind: type, label: str) -> Callable[[Any, Any], tuple[Any, ...]]:
-    allowed = {kind}
-
-    def structure(value: Any, _: Any) -> tuple[Any, ...]:
-        if type(value) is not list:
-            raise _expected(f"a list of {label}", value)
-        # One C-level pass over the item types instead of a hook call per item.
-        if value and set(map(type, value)) != allowed:
-            bad = next(item for item in value if type(item) is not kind)
-            raise _expected(f"a list of {label} (an item is not)", bad)
-        return tuple(value)
-
-    return structure
-
-
-def _mapping(value: Any, _: Any) -> Mapping[str, Any]:
-    if type(value) is dict:
-        return cast("dict[str, Any]", value)
-    raise _expected("an object", value)
-
-
-def _skip_nulls(items: list[Any]) -> list[Any]:
-    # Philomena renders destroyed comments inside lists as JSON null (§1.6): skip them.
-    return [item for item in items if item is not None]
-
-
-def _optional_of(t: Any) -> Any:
-    """``X`` for ``X | None`` (exactly one other member), else None."""
-    if get_origin(t) not in (Union, UnionType):
-        return None
-    args = [a for a in get_args(t) if a is not NoneType]
-    return args[0] if len(args) == 1 and len(get_args(t)) == 2 else None
-
-
 def _configure_primitives(conv: cattrs.Converter) -> None:
-    conv.register_structure_hook(int, _int)
-    conv.register_structure_hook(float, _float)
-    conv.register_structure_hook(str, _str)
-    conv.register_structure_hook(bool, _bool)
-    conv.register_structure_hook(datetime, _datetime)
+    for kind, hook in PRIMITIVES.items():
+        conv.register_structure_hook(kind, hook)
     tuples: dict[Any, Callable[[Any, Any], tuple[Any, ...]]] = {
-        tuple[int, ...]: _tuple_of(int, "integers"),
-        tuple[str, ...]: _tuple_of(str, "strings"),
+        tuple[int, ...]: tuple_of(int, "integers"),
+        tuple[str, ...]: tuple_of(str, "strings"),
     }
     # singledispatch refuses generic aliases, so match them with a predicate.
-    conv.register_structure_hook_func(lambda t: t in tuples, lambda v, t: tuples[t](v, t))
-    conv.register_structure_hook_func(lambda t: t == Mapping[str, Any], _mapping)
+    conv.register_structure_hook_factory(lambda t: t in tuples, lambda t: tuples[t])
+    conv.register_structure_hook_func(lambda t: t == Mapping[str, Any], mapping)
 
     def optional(t: Any) -> Callable[[Any, Any], Any]:
-        inner_type = _optional_of(t)
-        fused = _OPTIONAL_PRIMITIVES.get(inner_type)
+        inner_type = optional_of(t)
+        fused = OPTIONAL_PRIMITIVES.get(inner_type)
         if fused is not None:
             return fused
         # A nested model (``Representations | None``): look its hook up once, here.
@@ -211,7 +84,7 @@ def _configure_primitives(conv: cattrs.Converter) -> None:
 
         return structure
 
-    conv.register_structure_hook_factory(lambda t: _optional_of(t) is not None, optional)
+    conv.register_structure_hook_factory(lambda t: optional_of(t) is not None, optional)
 
 
 def _model_hook(
@@ -228,16 +101,21 @@ def _model_hook(
 def _tuple_hook(item: Callable[[Any, Any], Any], cls: type) -> Callable[[Any, Any], Any]:
     def many(value: Any, _: Any) -> tuple[Any, ...]:
         if type(value) is not list:
-            raise _expected(f"a list of {cls.__name__} objects", value)
+            raise expected(f"a list of {cls.__name__} objects", value)
         return tuple([item(v, cls) for v in value if v is not None])
 
     return many
 
 
-def _configure_models(conv: cattrs.Converter, ctx: Context) -> None:
+def _configure_models(conv: cattrs.Converter, ctx: Context, *, detailed: bool) -> None:
     shapes = SHAPES[ctx.flavour]
     for cls in _MODEL_ORDER:
-        hook = _model_hook(conv, cls, shapes[cls], ctx)
+        # The detailed converter keeps cattrs' generated functions (they report paths); the
+        # fast one uses functions generated by ``_codegen`` that accept exactly the same.
+        if detailed:
+            hook = _model_hook(conv, cls, shapes[cls], ctx)
+        else:
+            hook = make_model_fn(cls, conv, shapes[cls], ctx)
         conv.register_structure_hook(cls, hook)
         # Tuples of models (a tag's dnp_entries, a user's awards, ...) skip null entries.
         target: Any = tuple[cls, ...]  # type: ignore[valid-type]
@@ -255,7 +133,7 @@ def make_converter(ctx: Context, *, detailed: bool = False) -> cattrs.Converter:
     """
     conv = cattrs.Converter(detailed_validation=detailed)
     _configure_primitives(conv)
-    _configure_models(conv, ctx)
+    _configure_models(conv, ctx, detailed=detailed)
     return conv
 
 

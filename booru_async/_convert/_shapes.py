@@ -45,6 +45,9 @@ class Shape:
     renames: Mapping[str, str] = attrs.field(factory=dict)
     fixers: Mapping[str, Fixer] = attrs.field(factory=dict)
     finish: Finisher | None = None
+    #: Fields holding URLs: protocol-relative (``//cdn/...``) and root-relative (``/img/...``)
+    #: values are made absolute (after the fixers and the finisher), see :func:`absolute_url`.
+    urls: frozenset[str] = frozenset()
     # Derived once, for :func:`prepare`: the wire keys the shape claims, and the renames
     # whose target is a model field (a rename to anything else leaves the key in ``extra``).
     claimed: frozenset[str] = attrs.field(init=False, eq=False, repr=False)
@@ -63,11 +66,13 @@ class ShapeError(TypeError):
     """The JSON value is not an object where one is expected."""
 
 
-def prepare(raw: Any, shape: Shape, ctx: Context) -> dict[str, Any]:
+def prepare(raw: Any, shape: Shape, ctx: Context, *, urls: bool = True) -> dict[str, Any]:
     """Apply ``shape`` to the JSON object ``raw``; unclaimed keys land in ``extra``.
 
     When a wire object carries both a field's own name and a spelling renamed onto it
     (``creator`` and ``user``), the field's own name wins and the other stays in ``extra``.
+    ``urls=False`` leaves ``shape.urls`` alone (the generated fast path fixes them inline,
+    after checking they are strings).
     """
     if type(raw) is not dict:
         raise ShapeError(f"expected a JSON object, got {type(raw).__name__}")
@@ -91,6 +96,10 @@ def prepare(raw: Any, shape: Shape, ctx: Context) -> dict[str, Any]:
             out[name] = fixer(out[name], ctx)
     if shape.finish is not None:
         shape.finish(out, extra, ctx)
+    if urls:
+        for name in shape.urls:
+            if name in out:
+                out[name] = absolute_url(out[name], ctx)
     out["extra"] = extra
     return out
 
@@ -100,11 +109,10 @@ def prepare(raw: Any, shape: Shape, ctx: Context) -> dict[str, Any]:
 
 def absolute_url(value: Any, ctx: Context) -> Any:
     """Protocol-relative URLs become https; root-relative ones (dev setups) join the base."""
-    if type(value) is str:
-        if value.startswith("//"):
+    if type(value) is str and value[:1] == "/":
+        if value[:2] == "//":
             return "https:" + value
-        if value.startswith("/"):
-            return ctx.base_url + value
+        return ctx.base_url.rstrip("/") + value
     return value
 
 
@@ -164,15 +172,6 @@ def slug_list(value: Any, ctx: Context) -> Any:
 
 def empty_is_none(value: Any, _: Context) -> Any:
     return None if value == "" else value
-
-
-def _compose(*fixers: Fixer) -> Fixer:
-    def fix(value: Any, ctx: Context) -> Any:
-        for fixer in fixers:
-            value = fixer(value, ctx)
-        return value
-
-    return fix
 
 
 # --- finishers ---------------------------------------------------------------------------
@@ -277,16 +276,11 @@ def _names(cls: type) -> frozenset[str]:
 
 
 _IMAGE_FIELDS = _names(m.Image) - {"site", "url"}
-_URL_FIXERS: dict[str, Fixer] = {"view_url": absolute_url}
-_REPRESENTATION_FIXERS: dict[str, Fixer] = {
-    name: absolute_url for name in _names(m.Representations)
-}
-
 _PHILOMENA_IMAGE = Shape(
     fields=_IMAGE_FIELDS,
     renames={"hidden_from_users": "hidden"},
-    fixers=_URL_FIXERS,
     finish=_finish_image,
+    urls=frozenset({"view_url"}),
 )
 _LEGACY_IMAGE = Shape(
     fields=_IMAGE_FIELDS,
@@ -304,16 +298,14 @@ _LEGACY_IMAGE = Shape(
         "duplicate_of": int_or_digits,
         "tag_ids": int_list,
         "tags": comma_list,
-        "view_url": absolute_url,
     },
     finish=_finish_image,
+    urls=frozenset({"view_url"}),
 )
 
 _TAG_FIELDS = _names(m.Tag) - {"site", "url"}
 _PHILOMENA_TAG = Shape(
-    fields=_TAG_FIELDS,
-    fixers={"spoiler_image_uri": absolute_url},
-    finish=_finish_tag,
+    fields=_TAG_FIELDS, finish=_finish_tag, urls=frozenset({"spoiler_image_uri"})
 )
 # Twibooru v3 and the legacy app send names in the relation fields; the model holds slugs.
 _NAME_RELATIONS: dict[str, Fixer] = {
@@ -321,18 +313,22 @@ _NAME_RELATIONS: dict[str, Fixer] = {
     "aliases": slug_list,
     "implied_tags": slug_list,
     "implied_by_tags": slug_list,
-    "spoiler_image_uri": absolute_url,
 }
-_TWIBOORU_TAG = Shape(fields=_TAG_FIELDS, fixers=_NAME_RELATIONS, finish=_finish_tag)
+_TWIBOORU_TAG = Shape(
+    fields=_TAG_FIELDS,
+    fixers=_NAME_RELATIONS,
+    finish=_finish_tag,
+    urls=frozenset({"spoiler_image_uri"}),
+)
 _LEGACY_TAG = Shape(
     fields=_TAG_FIELDS,
     renames={"aliased_to": "aliased_tag"},
     fixers={**_NAME_RELATIONS, "id": int_or_digits},
     finish=_finish_tag,
+    urls=frozenset({"spoiler_image_uri"}),
 )
 
 _TEXT_FIXERS: dict[str, Fixer] = {
-    "avatar": absolute_url,
     "edit_reason": empty_is_none,
     "id": int_or_digits,
     "user_id": int_or_digits,
@@ -343,12 +339,14 @@ _COMMENT = Shape(
     renames={"posted_at": "created_at", "deleted": "hidden", "post_id": "image_id"},
     fixers=_TEXT_FIXERS,
     finish=_finish_text,
+    urls=frozenset({"avatar"}),
 )
 _POST = Shape(
     fields=_names(m.ForumPost),
     renames={"deleted": "hidden"},
     fixers=_TEXT_FIXERS,
     finish=_finish_text,
+    urls=frozenset({"avatar"}),
 )
 _TOPIC = Shape(
     fields=_names(m.Topic), fixers={"user_id": int_or_digits}, finish=_finish_topic
@@ -361,8 +359,9 @@ _USER = Shape(
         "post_count": "posts_count",
         "topic_count": "topics_count",
     },
-    fixers={"avatar_url": absolute_url, "id": int_or_digits},
+    fixers={"id": int_or_digits},
     finish=_finish_lists("links", "awards"),
+    urls=frozenset({"avatar_url"}),
 )
 _FILTER = Shape(
     fields=_names(m.Filter),
@@ -383,20 +382,20 @@ _GALLERY = Shape(
 )
 _OEMBED = Shape(
     fields=_names(m.Oembed),
-    fixers={
-        "author_url": _compose(empty_is_none, absolute_url),
-        "thumbnail_url": absolute_url,
-        "url": absolute_url,
-    },
+    fixers={"author_url": empty_is_none},
     finish=_finish_oembed,
+    urls=frozenset({"author_url", "provider_url", "thumbnail_url", "url"}),
 )
 
 _COMMON: dict[type, Shape] = {
-    m.Representations: Shape(fields=_names(m.Representations), fixers=_REPRESENTATION_FIXERS),
+    m.Representations: Shape(
+        fields=_names(m.Representations), urls=_names(m.Representations)
+    ),
     m.Intensities: Shape(fields=_names(m.Intensities)),
     m.Location: Shape(
         fields=_names(m.Location),
-        fixers={"id_at_location": int_or_digits, "url_at_location": absolute_url},
+        fixers={"id_at_location": int_or_digits},
+        urls=frozenset({"url_at_location"}),
     ),
     m.Interaction: Shape(
         fields=_names(m.Interaction),
@@ -405,7 +404,7 @@ _COMMON: dict[type, Shape] = {
     ),
     m.DnpEntry: Shape(fields=_names(m.DnpEntry)),
     m.Link: Shape(fields=_names(m.Link)),
-    m.Award: Shape(fields=_names(m.Award), fixers={"image_url": absolute_url}),
+    m.Award: Shape(fields=_names(m.Award), urls=frozenset({"image_url"})),
     m.Comment: _COMMENT,
     m.ForumPost: _POST,
     m.Topic: _TOPIC,
