@@ -8,6 +8,7 @@ async with ba.Client("derpibooru") as client:
         ...
 """
 
+from ._cache import CachePolicy, MemoryCache, SQLiteCache
 from ._client import Client, Priority
 from ._errors import (
     BadQuery,
@@ -47,11 +48,20 @@ from ._models import (
     User,
 )
 from ._pager import Pager
+from ._retry import RetryPolicy
+from ._scheduler import LocalScheduler
 from ._sites import SITES, Budgets, Flavour, Site
+from ._stats import Stats
 from ._version import __version__
 
 __all__ = [
     "SITES",
+    "Stats",
+    "LocalScheduler",
+    "RetryPolicy",
+    "SQLiteCache",
+    "MemoryCache",
+    "CachePolicy",
     "Award",
     "BadQuery",
     "Blocked",

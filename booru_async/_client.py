@@ -12,8 +12,10 @@ from typing import Any, Literal, Self, TypeAlias
 import attrs
 import httpx
 
+from ._cache import CacheConfig, MemoryCache
 from ._convert import Context, Decoder
 from ._errors import (
+    BooruError,
     DecodeError,
     RequestInfo,
     TransportError,
@@ -21,9 +23,12 @@ from ._errors import (
     error_for_response,
 )
 from ._resources import Images, Tags
+from ._retry import RetryPolicy
 from ._routes import PARAMS, ROUTES, Route
+from ._scheduler import LocalScheduler
 from ._sites import Site, get_site
-from ._transport import build_transport, is_loopback
+from ._stats import Counters, Stats
+from ._transport import build_transport, is_loopback, partition_for
 from ._version import __version__
 
 __all__ = ["Client", "Priority"]
@@ -33,6 +38,7 @@ log = logging.getLogger("booru_async")
 Priority: TypeAlias = Literal["interactive", "normal", "bulk"]
 PRIORITIES: tuple[Priority, ...] = ("interactive", "normal", "bulk")
 DEFAULT_USER_AGENT = f"booru-async/{__version__} (+https://pypi.org/project/booru-async/)"
+_DEFAULT_CACHE = MemoryCache()
 
 
 @attrs.frozen
@@ -52,16 +58,31 @@ class _Core:
         key: str | None,
         timeout: float,
         user_agent: str,
+        cache: CacheConfig | None,
+        scheduler: LocalScheduler,
+        retry: RetryPolicy,
         transport: httpx.AsyncBaseTransport | None,
     ) -> None:
         self.site = site
         self.key = key
+        self.partition = partition_for(key)
+        self.scheduler = scheduler
+        self.counters = Counters()
         self.decoder = Decoder(
             Context(site=site.name, base_url=site.base_url, flavour=site.flavour)
         )
+        stack = build_transport(
+            site=site,
+            key=key,
+            scheduler=scheduler,
+            counters=self.counters,
+            cache=cache,
+            retry=retry,
+            network=transport,
+        )
         self.http = httpx.AsyncClient(
             base_url=site.base_url,
-            transport=build_transport(api_host=site.host, key=key, network=transport),
+            transport=stack,
             timeout=timeout,
             headers={"Accept": "application/json", "User-Agent": user_agent},
             follow_redirects=True,
@@ -79,8 +100,15 @@ class Client:
     profile name (see :data:`booru_async.SITES`) or a :class:`booru_async.Site`;
     ``base_url`` moves the profile to another host (tests: ``http://127.0.0.1:PORT``).
     ``key`` is the API key: it is sent only to the site's API host, only over https (or
-    to a loopback host), and never appears in logs, reprs or errors. ``timeout`` is seconds
-    per request attempt. ``transport`` replaces the network layer (tests, ASGI apps).
+    to a loopback host), and never appears in logs, reprs, errors or the cache.
+
+    ``cache`` is a :class:`MemoryCache` (the default), a :class:`SQLiteCache` or ``None``
+    (no cache); ``scheduler`` shares rate-limit buckets between clients (by default each
+    client has its own); ``retry`` sets how often idempotent requests are repeated.
+    ``priority`` (``"interactive"``, ``"normal"``, ``"bulk"``) and ``max_wait`` (raise
+    :class:`RateLimited` at once instead of waiting longer) apply to every call of this
+    client; :meth:`with_options` makes a view with others. ``timeout`` is seconds per
+    request attempt. ``transport`` replaces the network layer (tests, ASGI apps).
     """
 
     def __init__(
@@ -90,6 +118,9 @@ class Client:
         key: str | None = None,
         filter_id: int | None = None,
         base_url: str | None = None,
+        cache: CacheConfig | None = _DEFAULT_CACHE,
+        scheduler: LocalScheduler | None = None,
+        retry: RetryPolicy | None = None,
         timeout: float = 30.0,
         user_agent: str = DEFAULT_USER_AGENT,
         max_wait: float | None = None,
@@ -108,8 +139,17 @@ class Client:
                 )
         if timeout <= 0:
             raise ValueError("timeout must be > 0 seconds")
+        if max_wait is not None and max_wait < 0:
+            raise ValueError("max_wait must be >= 0 seconds")
         self._core = _Core(
-            profile, key=key, timeout=timeout, user_agent=user_agent, transport=transport
+            profile,
+            key=key,
+            timeout=timeout,
+            user_agent=user_agent,
+            cache=cache,
+            scheduler=scheduler or LocalScheduler(),
+            retry=retry or RetryPolicy(),
+            transport=transport,
         )
         self._options = _Options(priority=priority, max_wait=max_wait, filter_id=filter_id)
 
@@ -131,6 +171,12 @@ class Client:
     def site(self) -> Site:
         """The site profile this client talks to."""
         return self._core.site
+
+    @property
+    def stats(self) -> Stats:
+        """A snapshot of what the transport stack did (requests, cache hits, waits, 429s,
+        retries); cheap enough to read on every bot command."""
+        return self._core.counters.snapshot()
 
     @property
     def priority(self) -> Priority:
@@ -210,6 +256,7 @@ class Client:
                     "group": route.group,
                     "priority": self._options.priority,
                     "max_wait": self._options.max_wait,
+                    "partition": self._core.partition,
                 }
             },
         )
@@ -218,6 +265,10 @@ class Client:
         try:
             response = await self._core.http.send(request)
             body = await response.aread()
+        except BooruError as exc:  # raised by the stack before sending (max_wait, ban)
+            if exc.request is None:
+                exc.request = info
+            raise
         except httpx.TimeoutException as exc:
             raise TransportError(
                 f"timed out: {self._core.redact(str(exc)) or type(exc).__name__}", request=info
@@ -232,6 +283,7 @@ class Client:
             body,
             request=info,
             local_now=datetime.now(UTC),
+            after_challenge=self._core.scheduler.is_banned(self._core.site),
         )
         if error is not None:
             log.debug("%s -> %s", info, error.status_code)

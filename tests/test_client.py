@@ -14,6 +14,8 @@ import booru_async as ba
 
 pytestmark = pytest.mark.anyio
 
+NO_RETRY = ba.RetryPolicy(retries=0, rate_limit_retries=0)
+
 DERPI = "https://derpibooru.org"
 TWI = "https://twibooru.org"
 IMAGES_2024 = fixture_json("derpibooru/appledash-2024-11-images.json")
@@ -189,7 +191,7 @@ async def test_errors_through_the_client(
 ) -> None:
     with respx.mock(base_url=DERPI) as router:
         router.get("/api/v1/json/search/images").respond(status, headers=headers, content=body)
-        async with ba.Client("derpibooru") as client:
+        async with ba.Client("derpibooru", retry=NO_RETRY) as client:
             with pytest.raises(cls):
                 await client.images.search("(").page(1)
 
@@ -219,7 +221,7 @@ async def test_transport_failures_are_typed() -> None:
     with respx.mock(base_url=DERPI) as router:
         router.get("/api/v1/json/images/1").mock(side_effect=httpx.ConnectError("refused"))
         router.get("/api/v1/json/images/2").mock(side_effect=httpx.ReadTimeout("slow"))
-        async with ba.Client("derpibooru", key="KEYVALUE") as client:
+        async with ba.Client("derpibooru", key="KEYVALUE", retry=NO_RETRY) as client:
             with pytest.raises(ba.TransportError, match="ConnectError") as info:
                 await client.images.get(1)
             assert "KEYVALUE" not in str(info.value)
@@ -246,7 +248,7 @@ async def test_with_options_shares_the_pool() -> None:
     assert first.url.params["filter_id"] == "56027"
     assert second.url.params["filter_id"] == "100073"
     assert first.extensions["booru"] == {"group": "search", "priority": "interactive",
-                                         "max_wait": 2.0}
+                                         "max_wait": 2.0, "partition": "anon"}
 
 
 @pytest.mark.parametrize(

@@ -1,0 +1,322 @@
+"""The local scheduler: waiters, priorities and cancellation around the bucket maths.
+
+Every request passes two buckets: its endpoint group's and the site-wide gate (either may
+be absent from a profile). Waiters queue per host in ``(priority, arrival)`` order; on each
+change (a new waiter, an answer, a cancellation, a timer) :meth:`LocalScheduler._dispatch`
+grants every waiter whose buckets allow it, highest priority first, so an interactive call
+never waits behind queued bulk calls. There is no background task: the waiter that can be
+served soonest sleeps until then and dispatches; the others sleep until woken. Works on
+asyncio and trio (anyio), and with trio's ``MockClock`` for virtual-time tests.
+"""
+
+from __future__ import annotations
+
+import bisect
+import logging
+import random
+from collections.abc import Callable, Mapping
+from datetime import UTC, datetime
+from itertools import count
+
+import anyio
+import attrs
+
+from ._errors import BAN_PERIOD, CHALLENGE_PAUSE, Blocked, RateLimited
+from ._headers import RateHeaders, parse_rate_headers
+from ._ratelimit import INF, Bucket, Priority, SiteGuard, backoff
+from ._sites import Site
+
+__all__ = ["LocalScheduler", "Ticket"]
+
+log = logging.getLogger("booru_async.scheduler")
+
+#: Spacing added to every window, as a fraction of it: latency jitter between our grant and
+#: the server's count must not squeeze two windows into one on the server.
+MARGIN = 0.02
+#: 429 without any wait hint: exponential backoff from this base, up to the cap.
+BACKOFF_BASE = 1.0
+BACKOFF_CAP = 60.0
+
+
+@attrs.define(eq=False)
+class _Waiter:
+    key: tuple[int, int]
+    buckets: tuple[Bucket, ...]
+    priority: Priority
+    event: anyio.Event = attrs.field(factory=anyio.Event)
+    granted_at: float | None = None
+
+    def __lt__(self, other: _Waiter) -> bool:
+        return self.key < other.key
+
+
+@attrs.define(eq=False)
+class Ticket:
+    """A granted slot; hand it back with :meth:`LocalScheduler.settle` or ``refund``."""
+
+    host: str
+    group_bucket: Bucket | None
+    site_bucket: Bucket | None
+    granted_at: float
+
+    @property
+    def buckets(self) -> tuple[Bucket, ...]:
+        return tuple(b for b in (self.group_bucket, self.site_bucket) if b is not None)
+
+
+@attrs.define(eq=False)
+class _Host:
+    site: Site
+    guard: SiteGuard
+    buckets: dict[str, Bucket] = attrs.field(factory=dict)
+    waiters: list[_Waiter] = attrs.field(factory=list)
+    sleeper: _Waiter | None = None
+    wake_at: float = INF
+
+
+class LocalScheduler:
+    """Token buckets per (host, endpoint group) plus a site-wide gate, in this process.
+
+    ``clock`` returns monotonic seconds (default: anyio's, which trio's ``MockClock``
+    virtualises); ``rng`` draws backoff jitter.
+    """
+
+    def __init__(
+        self,
+        *,
+        clock: Callable[[], float] | None = None,
+        rng: random.Random | None = None,
+        margin: float = MARGIN,
+    ) -> None:
+        self._clock = clock or anyio.current_time
+        self._rng = rng or random.Random()
+        self._margin = margin
+        self._hosts: dict[str, _Host] = {}
+        self._seq = count()
+
+    def __repr__(self) -> str:
+        return f"<LocalScheduler hosts={sorted(self._hosts)}>"
+
+    # -- buckets ----------------------------------------------------------------------------
+
+    def _host(self, site: Site) -> _Host:
+        host = self._hosts.get(site.host)
+        if host is None:
+            host = _Host(
+                site=site,
+                guard=SiteGuard(challenge_pause=CHALLENGE_PAUSE, ban_period=BAN_PERIOD),
+            )
+            self._hosts[site.host] = host
+        return host
+
+    def _bucket(self, host: _Host, group: str) -> Bucket | None:
+        bucket = host.buckets.get(group)
+        if bucket is None:
+            budget = host.site.budgets.get(group)
+            if budget is None:
+                return None
+            requests, seconds = budget
+            bucket = Bucket(requests, seconds, margin=seconds * self._margin)
+            host.buckets[group] = bucket
+        return bucket
+
+    def _buckets_for(self, host: _Host, group: str) -> tuple[Bucket | None, Bucket | None]:
+        site_bucket = self._bucket(host, "site")
+        group_bucket = self._bucket(host, group) if group != "site" else None
+        if group_bucket is None and site_bucket is None:
+            # A group the profile does not know, on a site without a gate: take the
+            # strictest budget the profile has rather than none at all.
+            budgets: Mapping[str, tuple[int, float]] = host.site.budgets
+            if budgets:
+                strictest = min(budgets, key=lambda g: budgets[g][0] / budgets[g][1])
+                group_bucket = self._bucket(host, strictest)
+        return group_bucket, site_bucket
+
+    # -- acquiring --------------------------------------------------------------------------
+
+    def _blocked(self, host: _Host, now: float) -> Blocked:
+        wait = host.guard.paused_until - now
+        return Blocked(
+            f"{host.site.name} banned this client; nothing is sent for {wait:.0f} s "
+            "(any request would restart the ban)",
+            status_code=500,
+            reason="ban",
+            retry_after=wait,
+        )
+
+    def _ready_at(
+        self, host: _Host, buckets: tuple[Bucket, ...], prio: Priority, now: float
+    ) -> float:
+        at = host.guard.available_at(now)
+        for bucket in buckets:
+            at = max(at, bucket.available_at(now, prio))
+        return at
+
+    def estimate_wait(self, site: Site, group: str, priority: Priority) -> float:
+        """The predicted wait for a new request (0 when it would be sent at once)."""
+        host = self._host(site)
+        now = self._clock()
+        group_bucket, site_bucket = self._buckets_for(host, group)
+        buckets = tuple(b for b in (group_bucket, site_bucket) if b is not None)
+        ready = self._ready_at(host, buckets, priority, now) - now
+        ahead = sum(
+            1
+            for w in host.waiters
+            if w.priority <= priority and any(b in w.buckets for b in buckets)
+        )
+        spacing = max((b.interval for b in buckets), default=0.0)
+        return ready + ahead * spacing
+
+    async def acquire(
+        self,
+        site: Site,
+        group: str,
+        *,
+        priority: Priority = Priority.NORMAL,
+        max_wait: float | None = None,
+    ) -> Ticket:
+        """Wait for a slot. Raises :class:`Blocked` during a ban and :class:`RateLimited`
+        at once when the predicted wait exceeds ``max_wait``."""
+        host = self._host(site)
+        now = self._clock()
+        if host.guard.banned(now):
+            raise self._blocked(host, now)
+        group_bucket, site_bucket = self._buckets_for(host, group)
+        buckets = tuple(b for b in (group_bucket, site_bucket) if b is not None)
+        if max_wait is not None:
+            predicted = self.estimate_wait(site, group, priority)
+            if predicted > max_wait:
+                raise RateLimited(
+                    f"the {group!r} budget of {site.name} needs {predicted:.1f} s "
+                    f"(max_wait is {max_wait:g} s)",
+                    retry_after=predicted,
+                )
+        waiter = _Waiter(key=(int(priority), next(self._seq)), buckets=buckets, priority=priority)
+        bisect.insort(host.waiters, waiter)
+        self._dispatch(host)
+        try:
+            while waiter.granted_at is None:
+                now = self._clock()
+                timeout = host.wake_at - now if host.sleeper is waiter else INF
+                with anyio.move_on_after(max(timeout, 0.0)):
+                    await waiter.event.wait()
+                if waiter.granted_at is None:
+                    waiter.event = anyio.Event()
+                    if host.guard.banned(self._clock()):
+                        raise self._blocked(host, self._clock())
+                    self._dispatch(host)
+        except BaseException:
+            self._forget(host, waiter)
+            raise
+        return Ticket(
+            host=site.host,
+            group_bucket=group_bucket,
+            site_bucket=site_bucket,
+            granted_at=waiter.granted_at,
+        )
+
+    def _forget(self, host: _Host, waiter: _Waiter) -> None:
+        """A waiter left (cancelled or failed): give back anything it was granted."""
+        if waiter.granted_at is not None:
+            for bucket in waiter.buckets:
+                bucket.refund(waiter.granted_at)
+        else:
+            index = bisect.bisect_left(host.waiters, waiter)
+            if index < len(host.waiters) and host.waiters[index] is waiter:
+                del host.waiters[index]
+        if host.sleeper is waiter:
+            host.sleeper = None
+        self._dispatch(host)
+
+    def _dispatch(self, host: _Host) -> None:
+        now = self._clock()
+        banned = host.guard.banned(now)
+        soonest, sleeper = INF, None
+        still: list[_Waiter] = []
+        for waiter in host.waiters:
+            if banned:
+                waiter.event.set()  # it raises Blocked
+                still.append(waiter)
+                continue
+            at = self._ready_at(host, waiter.buckets, waiter.priority, now)
+            if at <= now:
+                for bucket in waiter.buckets:
+                    bucket.grant(now, waiter.priority)
+                waiter.granted_at = now
+                waiter.event.set()
+            else:
+                still.append(waiter)
+                if at < soonest:
+                    soonest, sleeper = at, waiter
+        host.waiters = still
+        host.wake_at = soonest
+        if sleeper is not None and sleeper is not host.sleeper:
+            sleeper.event.set()  # wake it so it sleeps with the right timeout
+        host.sleeper = sleeper
+
+    # -- answers ----------------------------------------------------------------------------
+
+    def refund(self, ticket: Ticket) -> None:
+        """The request never reached the server (connect error, cancelled before sending)."""
+        for bucket in ticket.buckets:
+            bucket.refund(ticket.granted_at)
+        self._dispatch(self._hosts[ticket.host])
+
+    def settle(
+        self,
+        ticket: Ticket,
+        *,
+        status: int | None,
+        headers: Mapping[str, str] | None = None,
+        empty_body: bool = False,
+        html: bool = False,
+    ) -> None:
+        """Learn from an answer (``status=None``: no answer, e.g. a timeout)."""
+        host = self._hosts[ticket.host]
+        now = self._clock()
+        if status is None:
+            for bucket in ticket.buckets:
+                bucket.done(now)
+            self._dispatch(host)
+            return
+        hints: RateHeaders | None = None
+        if headers is not None:
+            hints = parse_rate_headers(headers, local_now=datetime.now(UTC))
+        has_rl = hints is not None and (
+            hints.limit is not None or hints.remaining is not None or hints.reset_after is not None
+        )
+        limited = status == 429
+        # A 429 with X-RL headers is the group's; without them it is the site's (the
+        # reference proxy limits per IP, whatever the route).
+        target: Bucket | None
+        if has_rl and ticket.group_bucket is not None:
+            target = ticket.group_bucket
+        else:
+            target = ticket.site_bucket or ticket.group_bucket
+        for bucket in ticket.buckets:
+            bucket.observe(
+                now,
+                ticket.granted_at,
+                hints if bucket is ticket.group_bucket or ticket.group_bucket is None else None,
+                rate_limited=limited and bucket is target,
+            )
+        if limited and target is not None:
+            wait = hints.wait if hints is not None else None
+            if wait is None:
+                wait = backoff(
+                    target.consecutive_429 - 1, base=BACKOFF_BASE, cap=BACKOFF_CAP, rng=self._rng
+                )
+            target.pause(now, wait)
+            log.warning("%s answered 429; pausing for %.1f s", host.site.name, wait)
+        if status == 501 and html:
+            host.guard.challenge(now)
+            log.warning("%s sent its anti-bot challenge; pausing the site", host.site.name)
+        elif status == 500 and empty_body and host.guard.recently_challenged(now):
+            host.guard.ban(now)
+            log.error("%s banned this client (empty 500 after a challenge)", host.site.name)
+        self._dispatch(host)
+
+    def is_banned(self, site: Site) -> bool:
+        """Whether the site has banned this client (nothing may be sent now)."""
+        host = self._hosts.get(site.host)
+        return host is not None and host.guard.banned(self._clock())
