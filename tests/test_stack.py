@@ -1,0 +1,106 @@
+"""The assembled stack through the client: retries re-pass the scheduler, 500/501 are never
+retried, the challenge/ban breaker stops sending, stats count what happened."""
+
+from __future__ import annotations
+
+import httpx
+import pytest
+import respx
+from conftest import fixture_json
+
+import booru_async as ba
+
+pytestmark = pytest.mark.anyio
+
+DERPI = "https://derpibooru.org"
+BODY = {"image": fixture_json("derpibooru/appledash-2024-11-images.json")["images"][1],
+        "interactions": []}
+HTML = {"content-type": "text/html"}
+
+
+async def test_429_is_waited_out_and_retried() -> None:
+    with respx.mock(base_url=DERPI) as router:
+        route = router.get("/api/v1/json/images/1").mock(side_effect=[
+            httpx.Response(429, headers={**HTML, "retry-after": "0.2"}, content=b"<html/>"),
+            httpx.Response(200, json=BODY),
+        ])
+        async with ba.Client("derpibooru") as client:
+            image = await client.images.get(1)
+            stats = client.stats
+    assert image.id == 1 and route.call_count == 2
+    assert (stats.requests, stats.rate_limited, stats.retries, stats.waits) == (2, 1, 1, 1)
+    assert stats.wait_time >= 0.19
+
+
+async def test_429_beyond_max_wait_raises_rate_limited() -> None:
+    with respx.mock(base_url=DERPI) as router:
+        route = router.get("/api/v1/json/images/1").respond(
+            429, headers={"retry-after": "30"}, content=b"")
+        async with ba.Client("derpibooru", max_wait=1.0) as client:
+            with pytest.raises(ba.RateLimited) as info:
+                await client.images.get(1)
+    assert route.call_count == 1  # the retry was refused before sending
+    assert info.value.retry_after is not None and info.value.retry_after > 25
+    assert info.value.request is not None and "images/1" in info.value.request.url
+
+
+async def test_rate_limit_retries_run_out() -> None:
+    with respx.mock(base_url=DERPI) as router:
+        route = router.get("/api/v1/json/images/1").respond(
+            429, headers={"retry-after": "0"}, content=b"")
+        retry = ba.RetryPolicy(rate_limit_retries=2)
+        async with ba.Client("derpibooru", retry=retry) as client:
+            with pytest.raises(ba.RateLimited):
+                await client.images.get(1)
+    assert route.call_count == 3
+
+
+async def test_transient_5xx_and_connection_errors_are_retried() -> None:
+    with respx.mock(base_url=DERPI) as router:
+        route = router.get("/api/v1/json/images/1").mock(side_effect=[
+            httpx.Response(503, headers=HTML, content=b"<html>busy</html>"),
+            httpx.ConnectError("refused"),
+            httpx.Response(200, json=BODY),
+        ])
+        retry = ba.RetryPolicy(retries=3, backoff_base=0.02, backoff_cap=0.05)
+        async with ba.Client("derpibooru", retry=retry) as client:
+            assert (await client.images.get(1)).id == 1
+            assert client.stats.retries == 2
+    assert route.call_count == 3
+
+
+@pytest.mark.parametrize("status", [500, 501])
+async def test_500_and_501_are_never_retried(status: int) -> None:
+    with respx.mock(base_url=DERPI) as router:
+        route = router.get("/api/v1/json/images/1").respond(status, headers=HTML,
+                                                            content=b"<html/>")
+        async with ba.Client("derpibooru") as client:
+            with pytest.raises(ba.HTTPStatusError):
+                await client.images.get(1)
+    assert route.call_count == 1
+
+
+async def test_challenge_then_ban_stops_all_sending() -> None:
+    with respx.mock(base_url=DERPI) as router:
+        route = router.get("/api/v1/json/images/1").mock(side_effect=[
+            httpx.Response(501, headers=HTML, content=b"<html>are you a bot</html>"),
+            httpx.Response(500, content=b""),
+        ])
+        scheduler = ba.LocalScheduler()
+        async with ba.Client("derpibooru", scheduler=scheduler) as client:
+            with pytest.raises(ba.Blocked) as challenge:
+                await client.images.get(1)
+            assert challenge.value.reason == "challenge"
+            # The site is paused: a bot with max_wait hears so at once, without sending.
+            with pytest.raises(ba.RateLimited):
+                await client.with_options(max_wait=0.5).images.get(1)
+            scheduler._hosts["derpibooru.org"].guard.paused_until = 0.0  # the pause is over
+            with pytest.raises(ba.Blocked) as ban:
+                await client.images.get(1)
+            assert ban.value.reason == "ban"
+            for _ in range(3):
+                with pytest.raises(ba.Blocked):
+                    await client.images.get(1)
+            stats = client.stats
+    assert route.call_count == 2  # nothing was sent during the ban
+    assert (stats.challenges, stats.bans) == (1, 1)
