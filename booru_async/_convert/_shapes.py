@@ -15,13 +15,13 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from typing import Any
-from urllib.parse import quote
+from urllib.parse import quote, quote_plus
 
 import attrs
 
 from .. import _models as m
 
-__all__ = ["SHAPES", "Context", "Shape", "prepare", "slugify"]
+__all__ = ["SHAPES", "Context", "Shape", "prepare", "slugify", "split"]
 
 
 @attrs.frozen
@@ -66,13 +66,26 @@ class ShapeError(TypeError):
     """The JSON value is not an object where one is expected."""
 
 
-def prepare(raw: Any, shape: Shape, ctx: Context, *, urls: bool = True) -> dict[str, Any]:
-    """Apply ``shape`` to the JSON object ``raw``; unclaimed keys land in ``extra``.
+def prepare(raw: Any, shape: Shape, ctx: Context) -> dict[str, Any]:
+    """Apply ``shape`` to the JSON object ``raw``: the canonical dict, with ``extra``.
 
-    When a wire object carries both a field's own name and a spelling renamed onto it
-    (``creator`` and ``user``), the field's own name wins and the other stays in ``extra``.
-    ``urls=False`` leaves ``shape.urls`` alone (the generated fast path fixes them inline,
-    after checking they are strings).
+    Unclaimed keys land in ``extra``. When a wire object carries both a field's own name and
+    a spelling renamed onto it (``creator`` and ``user``), the field's own name wins and the
+    other stays in ``extra``.
+    """
+    out, extra = split(raw, shape, ctx)
+    for name in shape.urls:
+        if name in out:
+            out[name] = absolute_url(out[name], ctx)
+    out["extra"] = extra
+    return out
+
+
+def split(raw: Any, shape: Shape, ctx: Context) -> tuple[dict[str, Any], dict[str, Any]]:
+    """:func:`prepare` without the URL step: ``(fields, extra)``; ``raw`` is not changed.
+
+    The generated fast path uses this and fixes ``shape.urls`` inline once it has checked
+    that they are strings.
     """
     if type(raw) is not dict:
         raise ShapeError(f"expected a JSON object, got {type(raw).__name__}")
@@ -96,12 +109,7 @@ def prepare(raw: Any, shape: Shape, ctx: Context, *, urls: bool = True) -> dict[
             out[name] = fixer(out[name], ctx)
     if shape.finish is not None:
         shape.finish(out, extra, ctx)
-    if urls:
-        for name in shape.urls:
-            if name in out:
-                out[name] = absolute_url(out[name], ctx)
-    out["extra"] = extra
-    return out
+    return out, extra
 
 
 # --- fixers ------------------------------------------------------------------------------
@@ -147,11 +155,21 @@ _SLUG_STEPS = (
 )
 
 
-def slugify(name: str) -> str:
-    """A tag name's slug (server-behaviour.md §1.8): ``artist:foo bar`` -> ``artist-colon-foo+bar``."""
-    for char, replacement in _SLUG_STEPS:
+def slugify(name: str, *, escaped: bool = False) -> str:
+    """A tag name's slug (server-behaviour.md §1.8): ``artist:foo bar`` -> ``artist-colon-foo+bar``.
+
+    ``escaped=True`` also percent-encodes everything but letters, digits and ``_.-~`` (space
+    still becomes ``+``), as booru-on-rails did: ``twilight sparkle (alicorn)`` ->
+    ``twilight+sparkle+%28alicorn%29``. Every slug in the real legacy ``/tags.json`` has that
+    form, and Derpibooru kept such slugs for tags created before the move to Philomena
+    (``apple+flitter+%28ship%29`` next to the newer ``mop+(r63)`` in the 2023 payload), so
+    a name alone cannot tell which form an old Philomena tag has.
+    """
+    for char, replacement in _SLUG_STEPS[:-1]:
         name = name.replace(char, replacement)
-    return name
+    if escaped:
+        return quote_plus(name, safe="")
+    return name.replace(" ", "+")
 
 
 def tag_url_path(slug: str) -> str:
@@ -160,13 +178,14 @@ def tag_url_path(slug: str) -> str:
 
 
 def slug_or_none(value: Any, _: Context) -> Any:
-    return slugify(value) if type(value) is str else value
+    return slugify(value, escaped=True) if type(value) is str else value
 
 
 def slug_list(value: Any, ctx: Context) -> Any:
+    """Names (a list, or a legacy comma string) -> escaped slugs (booru-on-rails lineage)."""
     value = comma_list(value, ctx)
     if type(value) is list:
-        return [slugify(v) if type(v) is str else v for v in value]
+        return [slugify(v, escaped=True) if type(v) is str else v for v in value]
     return value
 
 
@@ -308,6 +327,7 @@ _PHILOMENA_TAG = Shape(
     fields=_TAG_FIELDS, finish=_finish_tag, urls=frozenset({"spoiler_image_uri"})
 )
 # Twibooru v3 and the legacy app send names in the relation fields; the model holds slugs.
+# Both descend from booru-on-rails, whose slugs are percent-escaped (see ``slugify``).
 _NAME_RELATIONS: dict[str, Fixer] = {
     "aliased_tag": slug_or_none,
     "aliases": slug_list,
@@ -348,9 +368,7 @@ _POST = Shape(
     finish=_finish_text,
     urls=frozenset({"avatar"}),
 )
-_TOPIC = Shape(
-    fields=_names(m.Topic), fixers={"user_id": int_or_digits}, finish=_finish_topic
-)
+_TOPIC = Shape(fields=_names(m.Topic), fixers={"user_id": int_or_digits}, finish=_finish_topic)
 _FORUM = Shape(fields=_names(m.Forum))
 _USER = Shape(
     fields=_names(m.User),
@@ -388,9 +406,7 @@ _OEMBED = Shape(
 )
 
 _COMMON: dict[type, Shape] = {
-    m.Representations: Shape(
-        fields=_names(m.Representations), urls=_names(m.Representations)
-    ),
+    m.Representations: Shape(fields=_names(m.Representations), urls=_names(m.Representations)),
     m.Intensities: Shape(fields=_names(m.Intensities)),
     m.Location: Shape(
         fields=_names(m.Location),
