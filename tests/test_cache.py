@@ -10,7 +10,7 @@ import anyio
 import httpx
 import pytest
 import respx
-from conftest import fixture_json
+from realdata import fixture_json
 
 import booru_async as ba
 

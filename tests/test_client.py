@@ -8,7 +8,7 @@ from typing import Any
 import httpx
 import pytest
 import respx
-from conftest import fixture_json
+from realdata import fixture_json
 
 import booru_async as ba
 

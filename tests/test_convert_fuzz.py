@@ -13,9 +13,9 @@ import copy
 from typing import Any
 
 import pytest
-from conftest import fixture_json
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from realdata import fixture_json
 
 from booru_async._convert import _MODEL_ORDER, Context, Decoder, make_converter
 from booru_async._errors import DecodeError

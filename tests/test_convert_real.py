@@ -12,7 +12,7 @@ from typing import Any
 
 import attrs
 import pytest
-from conftest import fixture_json
+from realdata import fixture_json
 
 from booru_async._convert import Context, Decoder
 from booru_async._convert._shapes import SHAPES, slugify

@@ -6,7 +6,7 @@ from __future__ import annotations
 import httpx
 import pytest
 import respx
-from conftest import fixture_json
+from realdata import fixture_json
 
 import booru_async as ba
 
