@@ -48,6 +48,15 @@ class _Options:
     filter_id: int | None = None
 
 
+def _in_process_transport(site: Site) -> httpx.AsyncBaseTransport:
+    """The built-in fake server for ``site`` (the ``demo`` profile), inside this process."""
+    from .testing import Board, FakeBooru
+
+    fake = FakeBooru(Board.generate(seed=0), site_url=site.base_url, site_name="Demo")
+    transport: httpx.AsyncBaseTransport = fake.transport()
+    return transport
+
+
 class _Core:
     """What every view of one client shares: the site, the pool and the decoder."""
 
@@ -139,6 +148,8 @@ class Client:
                 )
         if timeout <= 0:
             raise ValueError("timeout must be > 0 seconds")
+        if profile.in_process and transport is None:
+            transport = _in_process_transport(profile)
         if max_wait is not None and max_wait < 0:
             raise ValueError("max_wait must be >= 0 seconds")
         self._core = _Core(

@@ -121,6 +121,9 @@ class Site:
     budget_source: str = ""
     #: The site's "Everything"-style system filter id, if known (for users who want it).
     everything_filter_id: int | None = None
+    #: Served by the built-in fake server (``booru_async.testing``) inside this process:
+    #: no network at all. The ``demo`` profile is such a site.
+    in_process: bool = False
 
     @property
     def host(self) -> str:
@@ -193,6 +196,17 @@ SITES: Mapping[str, Site] = MappingProxyType(
                 cdn_hosts=("cdn.twibooru.org",),
                 budget_source="assumed: Twibooru's v3 per-minute limits (same host)",
                 everything_filter_id=2,
+            ),
+            Site(
+                name="demo",
+                # A reserved name (RFC 2606) that never resolves: nothing leaves the process.
+                base_url="https://demo.booru-async.invalid",
+                flavour="philomena",
+                budgets=_PROXY_BUDGETS,
+                cdn_hosts=("demo.booru-async.invalid",),
+                budget_source="Derpibooru's documented limits, so the demo behaves like it",
+                everything_filter_id=56027,
+                in_process=True,
             ),
         )
     }

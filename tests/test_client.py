@@ -104,7 +104,7 @@ async def test_twibooru_posts_are_images() -> None:
             assert tag.implied_by_tags == ("oc-colon-baz+qux",)
     assert search.calls.last.request.url.params["filter_id"] == "2"
     assert search.calls.last.request.url.params["per_page"] == "50"
-    assert tags.calls.last.request.url.params["q"] == 'slug:"artist-colon-foo+bar"'
+    assert tags.calls.last.request.url.params["q"] == '"name:artist:foo bar"'
 
 
 async def test_twibooru_unknown_tag_is_not_found() -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from typing import Any
+from urllib.parse import unquote_plus
 
 from .._convert import slugify
 from .._errors import NotFound
@@ -16,17 +17,33 @@ __all__ = ["Tags", "tag_slug"]
 # Characters a slug never contains (they are all escaped by the slug encoding, §1.8).
 _NAME_ONLY = re.compile(r"[ :./\\]")
 _ESCAPES = re.compile(r"-(?:dash|fwslash|bwslash|colon|dot|plus)-")
+_UNESCAPES = (
+    ("-fwslash-", "/"),
+    ("-bwslash-", "\\"),
+    ("-colon-", ":"),
+    ("-dot-", "."),
+    ("-plus-", "+"),
+    ("-dash-", "-"),
+)
+
+
+def is_tag_name(slug_or_name: str) -> bool:
+    """Whether a string can only be a tag name: it has a space, ``:``, ``.``, ``/`` or
+    ``\\``, or a ``-`` outside a slug escape. Anything else is taken as a slug."""
+    return bool(_NAME_ONLY.search(slug_or_name)) or "-" in _ESCAPES.sub("", slug_or_name)
 
 
 def tag_slug(slug_or_name: str) -> str:
-    """The slug for a tag given by slug or by name.
+    """The (current-form) slug for a tag given by slug or by name."""
+    return slugify(slug_or_name) if is_tag_name(slug_or_name) else slug_or_name
 
-    A string that could only be a name (it has a space, ``:``, ``.``, ``/`` or ``\\``, or a
-    ``-`` outside a slug escape) is slugified; anything else is already a slug.
-    """
-    if _NAME_ONLY.search(slug_or_name) or "-" in _ESCAPES.sub("", slug_or_name):
-        return slugify(slug_or_name)
-    return slug_or_name
+
+def tag_name(slug: str) -> str:
+    """The name a slug stands for (both the current and the percent-encoded legacy form)."""
+    name = unquote_plus(slug)
+    for escape, char in _UNESCAPES:
+        name = name.replace(escape, char)
+    return name
 
 
 def _quoted(value: str) -> str:
@@ -37,24 +54,45 @@ class Tags(Resource):
     """Look tags up and search them."""
 
     async def get(self, slug_or_name: str) -> Tag:
-        """The tag with this slug or name (``"artist:foo bar"`` or ``"artist-colon-foo+bar"``)."""
+        """The tag with this slug or name (``"artist:foo bar"`` or ``"artist-colon-foo+bar"``).
+
+        A name is tried under both slug forms Philomena sites hold (tags created before
+        2020 kept booru-on-rails' percent-encoded slugs, ``apple+flitter+%28ship%29``).
+        """
         if not isinstance(slug_or_name, str) or not slug_or_name.strip():
             raise ValueError("a tag slug or name is required")
-        slug = tag_slug(slug_or_name.strip())
+        text = slug_or_name.strip()
+        named = is_tag_name(text)
         client = self._client
         if client.site.flavour == "twibooru":
-            # Twibooru v3 has no tag route; search its tag index by slug instead.
-            route = client._route("tags.search")
-            body = await client._request(
-                route, params={"q": f"slug:{_quoted(slug)}", "per_page": 1}
-            )
-            page = self._page(body, route, Tag, number=1, per_page=1)
-            if not page.items:
-                raise NotFound(f"no tag with slug {slug!r}", status_code=404)
-            return page.items[0]
+            return await self._by_name(text if named else tag_name(text))
+        if not named:
+            candidates = [text]
+        elif client.site.flavour == "legacy":
+            candidates = [slugify(text, escaped=True)]
+        else:
+            candidates = list(dict.fromkeys([slugify(text), slugify(text, escaped=True)]))
         route = client._route("tags.get")
-        body = await client._request(route, path={"slug": slug}, params={})
+        for slug in candidates[:-1]:
+            try:
+                body = await client._request(route, path={"slug": slug}, params={})
+            except NotFound:
+                continue
+            return self._one(body, route.member)
+        body = await client._request(route, path={"slug": candidates[-1]}, params={})
         return self._one(body, route.member)
+
+    async def _by_name(self, name: str) -> Tag:
+        # Twibooru v3 has no tag route; its tag index is searched by name instead (§6.1).
+        route = self._client._route("tags.search")
+        # Quotes wrap the whole term, field prefix included (server-behaviour.md §2.3).
+        query = _quoted(f"name:{name}")
+        body = await self._client._request(route, params={"q": query, "per_page": 5})
+        page = self._page(body, route, Tag, number=1, per_page=5)
+        for tag in page.items:
+            if tag.name.lower() == name.lower():
+                return tag
+        raise NotFound(f"no tag named {name!r}", status_code=404)
 
     def search(
         self, query: str, *, per_page: int | None = None, limit: int | None = None
