@@ -56,6 +56,8 @@ class Bucket:
         "margin",
         "paused_at",
         "probing",
+        "recover_at",
+        "seed_limit",
         "server_remaining",
         "server_reset_at",
         "window",
@@ -65,6 +67,9 @@ class Bucket:
         if limit < 1 or window <= 0:
             raise ValueError("a bucket needs limit >= 1 and window > 0")
         self.limit = limit
+        #: The documented (or server-announced) limit; a learned lower limit recovers to it.
+        self.seed_limit = limit
+        self.recover_at = INF
         self.window = window
         #: Extra spacing (seconds) so latency jitter cannot squeeze a window on the server.
         self.margin = margin
@@ -150,11 +155,28 @@ class Bucket:
             self._follow_headers(now, hints)
         if rate_limited:
             self.consecutive_429 += 1
-        elif self.probing and granted_at >= self.paused_at:
+            return
+        if self.probing and granted_at >= self.paused_at:
             # The probe sent after the pause got through: the queue resumes. (Answers to
             # requests sent before the pause say nothing about the pause.)
             self.probing = False
             self.consecutive_429 = 0
+        if self.limit < self.seed_limit and now >= self.recover_at:
+            # A window without a 429 since the limit was lowered: give one token back.
+            self._set_limit(self.limit + 1)
+            self.recover_at = now + self.window
+
+    def learn_limit(self, now: float) -> None:
+        """A 429 that named no limit: the server allows fewer than we sent in the last
+        window, so lower the limit to that (it creeps back one token per quiet window)."""
+        sent = sum(1 for t in self._log if t > now - self.window - self.margin)
+        if sent >= 2:
+            self._set_limit(min(self.limit, sent - 1))
+        self.recover_at = now + self.window
+
+    def _set_limit(self, limit: int) -> None:
+        self.limit = limit
+        self._log = deque(self._log, maxlen=limit)
 
     def pause(self, now: float, seconds: float) -> None:
         """Stop granting for ``seconds`` (a 429's wait replaces any earlier one), then let
@@ -164,9 +186,9 @@ class Bucket:
         self.probing = True
 
     def _follow_headers(self, now: float, hints: RateHeaders) -> None:
-        if hints.limit is not None and hints.limit != self.limit:
-            self.limit = hints.limit
-            self._log = deque(self._log, maxlen=hints.limit)
+        if hints.limit is not None and hints.limit != self.seed_limit:
+            self.seed_limit = hints.limit
+            self._set_limit(hints.limit)
         if hints.remaining is None or hints.reset_after is None:
             return
         reset_at = now + hints.reset_after

@@ -306,6 +306,8 @@ class LocalScheduler:
                 wait = backoff(
                     target.consecutive_429 - 1, base=BACKOFF_BASE, cap=BACKOFF_CAP, rng=self._rng
                 )
+            if hints is None or hints.limit is None:
+                target.learn_limit(now)
             target.pause(now, wait)
             log.warning("%s answered 429; pausing for %.1f s", host.site.name, wait)
         if status == 501 and html:

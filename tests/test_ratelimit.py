@@ -149,3 +149,28 @@ def test_bucket_rejects_nonsense() -> None:
         Bucket(0, 1.0)
     with pytest.raises(ValueError):
         Bucket(1, 0.0)
+
+
+def test_a_429_without_a_limit_teaches_a_lower_one_that_recovers() -> None:
+    bucket = Bucket(30, 5.0)
+    for i in range(21):
+        bucket.grant(i * 0.1)
+    bucket.observe(2.1, 2.0, None, rate_limited=True)
+    bucket.learn_limit(2.1)  # the server let 20 through in this window, not 30
+    assert bucket.limit == 20
+    bucket.pause(2.1, 1.0)
+    bucket.grant(3.1)
+    bucket.observe(3.2, 3.1, None, rate_limited=False)  # the probe passed
+    assert bucket.limit == 20  # no quiet window yet
+    bucket.grant(7.2)
+    bucket.observe(7.3, 7.2, None, rate_limited=False)
+    assert bucket.limit == 21  # one quiet window later, one token back
+    bucket.grant(12.4)
+    bucket.observe(12.5, 12.4, None, rate_limited=False)
+    assert bucket.limit == 22
+
+
+def test_announced_limit_is_the_new_seed() -> None:
+    bucket = Bucket(10, 60.0)
+    bucket.observe(0.0, 0.0, hints(limit=60), rate_limited=False)
+    assert (bucket.limit, bucket.seed_limit) == (60, 60)
