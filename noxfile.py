@@ -43,3 +43,4 @@ def bench(session: nox.Session) -> None:
     """Speed targets, printed as ratios against a baseline measured in the same run."""
     session.install("-e", ".", "--group", "bench")
     session.run("python", "benchmarks/bench_convert.py", *session.posargs)
+    session.run("python", "benchmarks/bench_scheduler.py")
