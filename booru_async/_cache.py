@@ -107,8 +107,10 @@ class _PolicyTransport(httpx.AsyncBaseTransport):
         return self._cache
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
-        cache = self._cache or await self._open()
         options: dict[str, Any] = request.extensions.get("booru") or {}
+        if options.get("stream"):
+            return await self._inner.handle_async_request(request)  # files bypass the cache
+        cache = self._cache or await self._open()
         partition = str(options.get("partition", "anon"))
         caching: dict[str, Any] = {"key": cache_key(partition, request.method, str(request.url))}
         ttl = self._config.policy.ttl.get(str(options.get("group", "")))

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import logging
+from collections import OrderedDict
 from collections.abc import Mapping
 from datetime import UTC, datetime
 from functools import cached_property
 from types import TracebackType
 from typing import Any, Literal, Self, TypeAlias
 
+import anyio
 import attrs
 import httpx
 
@@ -22,7 +24,8 @@ from ._errors import (
     UnsupportedOperation,
     error_for_response,
 )
-from ._resources import Images, Tags
+from ._models import Oembed
+from ._resources import Comments, Filters, Forums, Galleries, Images, Posts, Profiles, Tags
 from ._retry import RetryPolicy
 from ._routes import PARAMS, ROUTES, Route
 from ._scheduler import LocalScheduler
@@ -39,6 +42,8 @@ Priority: TypeAlias = Literal["interactive", "normal", "bulk"]
 PRIORITIES: tuple[Priority, ...] = ("interactive", "normal", "bulk")
 DEFAULT_USER_AGENT = f"booru-async/{__version__} (+https://pypi.org/project/booru-async/)"
 _DEFAULT_CACHE = MemoryCache()
+#: How many oEmbed answers a client keeps (least recently used ones go first).
+OEMBED_MEMO_SIZE = 1024
 
 
 @attrs.frozen
@@ -96,7 +101,8 @@ class _Core:
             headers={"Accept": "application/json", "User-Agent": user_agent},
             follow_redirects=True,
         )
-        self.last_challenge: float | None = None
+        #: oEmbed answers by (partition, url), kept for their declared ``cache_age``.
+        self.oembeds: OrderedDict[tuple[str, str], tuple[float, Oembed]] = OrderedDict()
 
     def redact(self, text: str) -> str:
         return text.replace(self.key, "***") if self.key else text
@@ -235,6 +241,61 @@ class Client:
         """Tags: get by slug or name, search."""
         return Tags(self)
 
+    @cached_property
+    def comments(self) -> Comments:
+        """Image comments: get, search."""
+        return Comments(self)
+
+    @cached_property
+    def galleries(self) -> Galleries:
+        """Galleries: get, search."""
+        return Galleries(self)
+
+    @cached_property
+    def forums(self) -> Forums:
+        """Forums, topics and topic posts."""
+        return Forums(self)
+
+    @cached_property
+    def posts(self) -> Posts:
+        """Forum posts across forums: get, search."""
+        return Posts(self)
+
+    @cached_property
+    def profiles(self) -> Profiles:
+        """User profiles."""
+        return Profiles(self)
+
+    @cached_property
+    def filters(self) -> Filters:
+        """Tag filters: get, system, user, search."""
+        return Filters(self)
+
+    async def oembed(self, url: str) -> Oembed:
+        """The oEmbed description of an image page or file URL.
+
+        Answers are kept for the ``cache_age`` they declare (two hours on Philomena), per
+        API-key partition, so a bot that embeds the same link again spends no request.
+        """
+        if not isinstance(url, str) or not url.strip():
+            raise ValueError("url must be a non-empty string")
+        route = self._route("oembed")
+        memo = self._core.oembeds
+        key = (self._core.partition, url)
+        now = anyio.current_time()
+        hit = memo.get(key)
+        if hit is not None and hit[0] > now:
+            memo.move_to_end(key)
+            self._core.counters.cache_hits += 1
+            return hit[1]
+        body = await self._request(route, params={"url": url})
+        answer = self._core.decoder.structure(body, Oembed)
+        if answer.cache_age and answer.cache_age > 0:
+            memo[key] = (now + answer.cache_age, answer)
+            while len(memo) > OEMBED_MEMO_SIZE:
+                memo.popitem(last=False)
+        return answer
+
     # -- the request path used by the resources -------------------------------------------
 
     def _route(self, operation: str) -> Route:
@@ -246,36 +307,53 @@ class Client:
             )
         return route
 
-    def _params(self, unified: Mapping[str, Any]) -> dict[str, str]:
-        """Unified parameter names -> the flavour's, dropping ``None``s."""
+    def _params(self, route: Route, unified: Mapping[str, Any]) -> dict[str, str]:
+        """Unified parameter names -> the route's and the flavour's, dropping ``None``s."""
         names = PARAMS[self._core.site.flavour]
         params = {"filter_id": self._options.filter_id, **unified}
-        return {names.get(k, k): str(v) for k, v in params.items() if v is not None}
+        out: dict[str, str] = {}
+        for key, value in params.items():
+            if value is None:
+                continue
+            name = route.rename.get(key) or names.get(key, key)
+            out[name] = str(value).lower() if isinstance(value, bool) else str(value)
+        return out
 
-    async def _request(
-        self, route: Route, *, path: Mapping[str, str] | None = None, params: Mapping[str, Any]
-    ) -> Any:
-        """Send one request along ``route``; the parsed JSON body, or a typed error."""
-        url = route.path.format(**path) if path else route.path
-        query = self._params(params)
-        request = self._core.http.build_request(
-            route.method,
+    def _build(
+        self,
+        method: str,
+        url: str,
+        *,
+        group: str,
+        params: Mapping[str, str] | None = None,
+        stream: bool = False,
+        **content: Any,
+    ) -> httpx.Request:
+        return self._core.http.build_request(
+            method,
             url,
-            params=query,
+            params=params,
             extensions={
                 "booru": {
-                    "group": route.group,
+                    "group": group,
                     "priority": self._options.priority,
                     "max_wait": self._options.max_wait,
                     "partition": self._core.partition,
+                    **({"stream": True} if stream else {}),
                 }
             },
+            **content,
         )
-        info = RequestInfo(route.method, str(request.url))
+
+    async def _send(self, request: httpx.Request, *, stream: bool = False) -> httpx.Response:
+        """Send through the stack; transport failures and error statuses become typed
+        errors. With ``stream=True`` a successful body is left unread."""
+        info = RequestInfo(request.method, str(request.url))
         log.debug("%s", info)
         try:
-            response = await self._core.http.send(request)
-            body = await response.aread()
+            response = await self._core.http.send(request, stream=True)
+            if not stream or response.status_code >= 400:
+                await response.aread()
         except BooruError as exc:  # raised by the stack before sending (max_wait, ban)
             if exc.request is None:
                 exc.request = info
@@ -291,14 +369,33 @@ class Client:
         error = error_for_response(
             response.status_code,
             response.headers,
-            body,
+            response.content if response.status_code >= 400 or not stream else b"",
             request=info,
             local_now=datetime.now(UTC),
             after_challenge=self._core.scheduler.is_banned(self._core.site),
         )
         if error is not None:
+            await response.aclose()
             log.debug("%s -> %s", info, error.status_code)
             raise error
+        return response
+
+    async def _request(
+        self,
+        route: Route,
+        *,
+        path: Mapping[str, str] | None = None,
+        params: Mapping[str, Any],
+        **content: Any,
+    ) -> Any:
+        """Send one request along ``route``; the parsed JSON body, or a typed error."""
+        url = route.path.format(**path) if path else route.path
+        request = self._build(
+            route.method, url, group=route.group, params=self._params(route, params), **content
+        )
+        response = await self._send(request)
+        info = RequestInfo(request.method, str(request.url))
+        body = response.content
         if route.empty_body_is_empty and not body.strip():
             return None
         content_type = response.headers.get("content-type", "")

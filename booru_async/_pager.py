@@ -34,6 +34,7 @@ class Pager(Generic[T]):
         per_page: int,
         limit: int | None = None,
         first_page: int = 1,
+        single_page: bool = False,
     ) -> None:
         if limit is not None and limit < 0:
             raise ValueError("limit must be >= 0")
@@ -41,6 +42,8 @@ class Pager(Generic[T]):
         self.per_page = per_page
         self.limit = limit
         self._first_page = first_page
+        #: The whole list comes in one answer (there is no page 2 to ask for).
+        self.single_page = single_page
 
     def __repr__(self) -> str:
         return f"<Pager per_page={self.per_page} limit={self.limit}>"
@@ -67,17 +70,23 @@ class _Pages(AsyncIterator[Page[T]]):
         self._next = pager._first_page
         self._seen = 0
         self._done = False
+        self._previous: tuple[T, ...] = ()
 
     async def __anext__(self) -> Page[T]:
         pager = self._pager
         if self._done or (pager.limit is not None and self._seen >= pager.limit):
             raise StopAsyncIteration
         page = await pager.page(self._next)
-        if not page.items:
+        if not page.items or page.items == self._previous:
+            # Empty, or the same page again: a server that ignores ``page`` must not make
+            # the walk repeat itself forever.
             self._done = True
             raise StopAsyncIteration
+        self._previous = page.items
         self._seen += len(page.items)
-        if page.total is not None and self._next * pager.per_page >= page.total:
+        if pager.single_page or (
+            page.total is not None and self._next * pager.per_page >= page.total
+        ):
             self._done = True
         self._next += 1
         return page

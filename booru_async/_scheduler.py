@@ -33,6 +33,9 @@ log = logging.getLogger("booru_async.scheduler")
 #: Spacing added to every window, as a fraction of it: latency jitter between our grant and
 #: the server's count must not squeeze two windows into one on the server.
 MARGIN = 0.02
+#: The budget of CDN downloads when a profile names none: a polite ten files a second,
+#: apart from the API's budgets.
+CDN_BUDGET = (10, 1.0)
 #: 429 without any wait hint: exponential backoff from this base, up to the cap.
 BACKOFF_BASE = 1.0
 BACKOFF_CAP = 60.0
@@ -113,6 +116,8 @@ class LocalScheduler:
         bucket = host.buckets.get(group)
         if bucket is None:
             budget = host.site.budgets.get(group)
+            if budget is None and group == "cdn":
+                budget = CDN_BUDGET
             if budget is None:
                 return None
             requests, seconds = budget
@@ -121,6 +126,9 @@ class LocalScheduler:
         return bucket
 
     def _buckets_for(self, host: _Host, group: str) -> tuple[Bucket | None, Bucket | None]:
+        if group == "cdn":
+            # Files have their own budget and never spend the API's.
+            return self._bucket(host, "cdn"), None
         site_bucket = self._bucket(host, "site")
         group_bucket = self._bucket(host, group) if group != "site" else None
         if group_bucket is None and site_bucket is None:

@@ -78,7 +78,12 @@ class KeyTransport(httpx.AsyncBaseTransport):
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
         url = request.url
-        if url.host == self._api_host and (url.scheme == "https" or is_loopback(url.host)):
+        if (
+            url.host == self._api_host
+            and (url.scheme == "https" or is_loopback(url.host))
+            # Files never carry the key, even where the CDN shares the API's host.
+            and _options(request).get("group") != "cdn"
+        ):
             # A new request, not a mutation: the layers above (the cache above all) keep
             # the key-less original.
             request = httpx.Request(
@@ -111,15 +116,34 @@ class SchedulerTransport(httpx.AsyncBaseTransport):
         self._site = site
         self._counters = counters
         self._clock = clock
+        self._cdn_sites: dict[str, Site] = {}
+
+    def _site_for(self, host: str) -> Site:
+        """The API site, or a CDN host as a site of its own with the profile's CDN budget."""
+        if host == self._site.host:
+            return self._site
+        cdn = self._cdn_sites.get(host)
+        if cdn is None:
+            budgets = {"cdn": self._site.budgets["cdn"]} if "cdn" in self._site.budgets else {}
+            cdn = Site(
+                name=f"{self._site.name} files ({host})",
+                base_url=f"https://{host}",
+                flavour=self._site.flavour,
+                budgets=budgets,
+            )
+            self._cdn_sites[host] = cdn
+        return cdn
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
-        if request.url.host != self._site.host:
-            return await self._inner.handle_async_request(request)
         options = _options(request)
+        site = self._site_for(request.url.host)
+        group = str(options.get("group", "site"))
+        if site is not self._site:
+            group = "cdn"
         started = self._clock()
         ticket = await self._scheduler.acquire(
-            self._site,
-            str(options.get("group", "site")),
+            site,
+            group,
             priority=_PRIORITIES.get(str(options.get("priority", "normal")), Priority.NORMAL),
             max_wait=options.get("max_wait"),
         )
@@ -156,7 +180,7 @@ class SchedulerTransport(httpx.AsyncBaseTransport):
             self._counters.rate_limited += 1
         elif status == 501 and html:
             self._counters.challenges += 1
-        elif status == 500 and not body.strip() and self._scheduler.is_banned(self._site):
+        elif status == 500 and not body.strip() and self._scheduler.is_banned(site):
             self._counters.bans += 1
         return response
 

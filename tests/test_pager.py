@@ -58,3 +58,15 @@ async def test_page_and_pages() -> None:
     assert [p.number async for p in pager.pages()] == [1, 2]
     with pytest.raises(ValueError):
         await pager.page(0)
+
+
+@pytest.mark.anyio
+async def test_a_server_that_ignores_page_does_not_loop() -> None:
+    calls: list[int] = []
+
+    async def fetch(number: int, size: int) -> ba.Page[int]:
+        calls.append(number)
+        return ba.Page(items=(1, 2, 3), total=None, number=number, per_page=size)
+
+    assert [i async for i in Pager(fetch, per_page=3)] == [1, 2, 3]
+    assert calls == [1, 2]

@@ -2,74 +2,276 @@
 
 from __future__ import annotations
 
-from typing import Literal
+import os
+from collections.abc import Iterable
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Literal
+from urllib.parse import urlsplit
 
-from .._models import Image, Page
+import anyio
+import httpx
+
+from .._crawl import CrawlPager, keyset_query
+from .._download import Representation, download_target, write_verified
+from .._errors import NotFound, RequestInfo, TransportError
+from .._models import Comment, Image, Page
 from .._pager import Pager
 from .._routes import SORT_NAMES
-from ._base import Resource, check_id, page_size, with_interactions
+from ._base import MAX_PER_PAGE, Resource, check_id, page_size, query_text
+
+if TYPE_CHECKING:
+    from ..query import Query
 
 __all__ = ["Images"]
 
 Order = Literal["asc", "desc"]
+#: Philomena's upload limit on sources (§4.2).
+MAX_SOURCES = 15
+
+
+def _check_url(url: object, what: str = "url") -> str:
+    if not isinstance(url, str) or urlsplit(url).scheme not in ("http", "https"):
+        raise ValueError(f"{what} must be an http(s) URL, not {url!r}")
+    return url
 
 
 class Images(Resource):
-    """Get, feature and search images."""
+    """Get, feature, search, crawl, reverse-search, upload and download images."""
 
     async def get(self, id: int) -> Image:
         """The image ``id``. Deleted or merged images come back with ``hidden=True``."""
-        image_id = check_id(id)
-        route = self._client._route("images.get")
-        body = await self._client._request(route, path={"id": str(image_id)}, params={})
-        return self._one(body, route.member)
+        return await self._one("images.get", Image, path={"id": str(check_id(id))})
 
     async def featured(self) -> Image:
         """The image currently featured on the front page."""
-        route = self._client._route("images.featured")
-        body = await self._client._request(route, params={})
-        return self._one(body, route.member)
+        return await self._one("images.featured", Image)
 
     def search(
         self,
-        query: str,
+        query: str | Query,
         *,
         sort: str | None = None,
         order: Order | None = None,
         per_page: int | None = None,
         limit: int | None = None,
     ) -> Pager[Image]:
-        """Images matching ``query`` (Philomena search syntax), as a :class:`Pager`.
+        """Images matching ``query`` (a search string or a :mod:`booru_async.query`
+        expression), as a :class:`Pager`.
 
         ``sort`` is a Philomena sort field (``score``, ``wilson_score``, ``random:42``, ...;
         mapped to the legacy names where needed), ``order`` is ``"asc"`` or ``"desc"``.
         Nothing is sent until the pager is used.
         """
-        route = self._client._route("images.search")
-        if not isinstance(query, str):
-            raise TypeError(f"query must be a string, not {type(query).__name__}")
         if order not in (None, "asc", "desc"):
             raise ValueError(f"order must be 'asc' or 'desc', not {order!r}")
         flavour = self._client.site.flavour
+        text = query_text(query, flavour)
         sort_field = SORT_NAMES[flavour].get(sort, sort) if sort else None
-        size = page_size(per_page, limit)
+        return self._list(
+            "images.search",
+            Image,
+            params={"q": text, "sort": sort_field, "order": order},
+            per_page=per_page,
+            limit=limit,
+        )
+
+    async def random(self, query: str | Query = "") -> Image:
+        """A random image matching ``query`` (any image when it is empty)."""
+        flavour = self._client.site.flavour
+        text = query_text(query, flavour).strip() or "*"
+        if flavour == "legacy":
+            # The legacy app answers {"id": N} for random_image=1 (§5.1).
+            route = self._route("images.random")
+            body = await self._client._request(route, params={**route.params, "q": text})
+            picked = body.get("id") if isinstance(body, dict) else None
+            if picked is None:
+                raise NotFound(f"no image matches {text!r}", status_code=404)
+            return await self.get(int(picked))
+        page = await self._list(
+            "images.search", Image, params={"q": text, "sort": "random"}, per_page=1
+        ).page(1)
+        if not page.items:
+            raise NotFound(f"no image matches {text!r}", status_code=404)
+        return page.items[0]
+
+    def comments(
+        self, id: int, *, per_page: int | None = None, limit: int | None = None
+    ) -> Pager[Comment]:
+        """The comments on image ``id``, newest first."""
+        return self._list(
+            "images.comments",
+            Comment,
+            path={"id": str(check_id(id))},
+            per_page=per_page,
+            limit=limit,
+        )
+
+    def crawl(
+        self,
+        query: str | Query = "",
+        *,
+        cursor: str | None = None,
+        per_page: int = MAX_PER_PAGE,
+        limit: int | None = None,
+    ) -> CrawlPager:
+        """Walk every image matching ``query`` from the newest id down (keyset: new uploads
+        never shift it). The returned pager's ``cursor`` is updated as items are yielded;
+        ``crawl(query, cursor=saved)`` resumes after the last item yielded before the save.
+        """
+        flavour = self._client.site.flavour
+        text = query_text(query, flavour)
+        size = page_size(per_page, None)
+        if flavour == "legacy":
+            fetch_below = self._legacy_below(text)
+        else:
+            route = self._route("images.search")
+
+            async def fetch_below(below: int | None, size: int) -> Page[Image]:
+                params = {
+                    "q": keyset_query(text, below),
+                    "sort": "id",
+                    "order": "desc",
+                    "page": 1,
+                    "per_page": size,
+                }
+                body = await self._client._request(route, params=params)
+                return self._page(body, route, Image, number=1, per_page=size)
+
+        return CrawlPager(fetch_below, per_page=size, limit=limit, cursor=cursor)
+
+    def _legacy_below(self, text: str) -> Any:
+        from .._errors import UnsupportedOperation
+        from .._routes import Route
+
+        if text.strip() not in ("", "*"):
+            # /search.json cannot sort by id, so only the unfiltered walk is exact.
+            raise UnsupportedOperation(
+                "the legacy API cannot sort a search by id; crawl('') walks every image "
+                "through /images.json instead"
+            )
+        route = Route("/images.json", "images", "search")
+
+        async def fetch_below(below: int | None, size: int) -> Page[Image]:
+            params: dict[str, Any] = {"constraint": "id", "order": "d", "perpage": size}
+            if below is not None:
+                params["lt"] = below
+            body = await self._client._request(route, params=params)
+            return self._page(body, route, Image, number=1, per_page=size)
+
+        return fetch_below
+
+    def reverse_search(
+        self,
+        url: str | None = None,
+        *,
+        file: bytes | os.PathLike[str] | str | None = None,
+        distance: float = 0.25,
+        limit: int | None = None,
+    ) -> Pager[Image]:
+        """Images that look like the one at ``url`` (or in ``file``: bytes or a path).
+
+        ``distance`` (0..1, default 0.25) is how far the match may be; ``limit`` (1..50)
+        caps the answer. Hidden matches come back as stubs. The server answers an empty
+        list, not an error, for anything it cannot analyse.
+        """
+        route = self._route("images.reverse_search")
+        if (url is None) == (file is None):
+            raise ValueError("give exactly one of url= or file=")
+        if isinstance(distance, bool) or not isinstance(distance, int | float):
+            raise TypeError("distance must be a number")
+        if not 0 <= distance <= 1:
+            raise ValueError("distance must be between 0 and 1")
+        if limit is not None and not 1 <= limit <= MAX_PER_PAGE:
+            raise ValueError(f"limit must be between 1 and {MAX_PER_PAGE}")
+        params: dict[str, Any] = {"distance": distance, "limit": limit}
+        content: dict[str, Any] = {}
+        if url is not None:
+            params["url"] = _check_url(url)
+        else:
+            field = "image" if self._client.site.flavour == "legacy" else "image[image]"
+            content["files"] = {field: ("image", _read(file))}
 
         async def fetch(number: int, size: int) -> Page[Image]:
-            params = {
-                "q": query,
-                "sort": sort_field,
-                "order": order,
-                "page": number,
-                "per_page": size,
-            }
-            body = await self._client._request(route, params=params)
-            return self._page(body, route, Image, number=number, per_page=size)
+            body = await self._client._request(route, params=params, **content)
+            return self._page(body, route, Image, number=1, per_page=size)
 
-        return Pager(fetch, per_page=size, limit=limit)
+        return Pager(fetch, per_page=limit or 10, limit=limit, single_page=True)
 
-    def _one(self, body: object, member: str | None) -> Image:
-        decoder = self._client._core.decoder
-        image = decoder.structure(decoder.member(body, member), Image, path=f"$.{member or ''}")
-        if member is not None:
-            (image,) = with_interactions((image,), decoder.interactions(body))
-        return image
+    async def upload(
+        self,
+        url: str,
+        *,
+        tags: Iterable[str],
+        source_urls: Iterable[str] = (),
+        description: str = "",
+        anonymous: bool = False,
+    ) -> Image:
+        """Upload the image at ``url`` (needs an API key). Never retried: a repeat could
+        upload twice. Validation failures raise :class:`UploadRejected` with the server's
+        per-field messages."""
+        _check_url(url)
+        tag_list = [t.strip() for t in ([tags] if isinstance(tags, str) else tags)]
+        if not all(tag_list) or not tag_list:
+            raise ValueError("tags must be a non-empty list of non-empty tag names")
+        sources = [_check_url(s, "each source URL") for s in source_urls]
+        if len(sources) > MAX_SOURCES:
+            raise ValueError(f"at most {MAX_SOURCES} source URLs")
+        body = {
+            "image": {
+                "tag_input": ", ".join(tag_list),
+                "description": description,
+                "anonymous": anonymous,
+                "sources": {str(n): {"source": s} for n, s in enumerate(sources)},
+            },
+            "url": url,
+        }
+        return await self._one("images.upload", Image, json=body)
+
+    async def download(
+        self,
+        image: Image | int,
+        dest: str | os.PathLike[str],
+        *,
+        representation: Representation = "full",
+        verify: bool = True,
+    ) -> Path:
+        """Download ``image`` into the folder ``dest`` as ``<id>.<ext>``; returns the path.
+
+        ``representation`` is ``"full"`` (the stored file), ``"original"`` (an SVG's
+        source; otherwise the same as full), a thumbnail size, or ``"webm"``/``"mp4"``
+        (GIFs). The full file is checked against ``sha512_hash`` when ``verify`` is true:
+        a mismatch raises :class:`IntegrityError` and leaves nothing in ``dest``. The API
+        key is never sent to the CDN, and files have their own rate budget.
+        """
+        if not isinstance(image, Image):
+            image = await self.get(check_id(image, "image"))
+        folder = Path(dest)
+        if not await anyio.Path(folder).is_dir():
+            raise ValueError(f"dest must be an existing folder: {folder}")
+        url, extension, verifiable = download_target(image, representation)
+        if not extension.isalnum():
+            extension = "bin"
+        suffix = "" if representation in ("full", "original") else f".{representation}"
+        name = f"{image.id}{suffix}.{extension}"
+        expected = image.sha512_hash if verify and verifiable else None
+        request = self._client._build("GET", url, group="cdn", stream=True)
+        response = await self._client._send(request, stream=True)
+        try:
+            return await write_verified(
+                response.aiter_bytes(), folder, name, expected_sha512=expected
+            )
+        except httpx.HTTPError as exc:
+            raise TransportError(
+                f"download of image {image.id} failed: {type(exc).__name__}: {exc}",
+                request=RequestInfo("GET", url),
+            ) from None
+        finally:
+            await response.aclose()
+
+
+def _read(file: bytes | os.PathLike[str] | str | None) -> bytes:
+    if isinstance(file, bytes):
+        return file
+    if file is None:
+        raise ValueError("file is required")
+    return Path(file).read_bytes()

@@ -3,16 +3,19 @@
 from __future__ import annotations
 
 import re
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote_plus
 
 from .._convert import slugify
 from .._errors import NotFound
-from .._models import Page, Tag
+from .._models import Tag
 from .._pager import Pager
-from ._base import Resource, page_size
+from ._base import Resource, query_text
 
-__all__ = ["Tags", "tag_slug"]
+if TYPE_CHECKING:
+    from ..query import Query
+
+__all__ = ["Tags", "is_tag_name", "tag_name", "tag_slug"]
 
 # Characters a slug never contains (they are all escaped by the slug encoding, §1.8).
 _NAME_ONLY = re.compile(r"[ :./\\]")
@@ -63,58 +66,53 @@ class Tags(Resource):
             raise ValueError("a tag slug or name is required")
         text = slug_or_name.strip()
         named = is_tag_name(text)
-        client = self._client
-        if client.site.flavour == "twibooru":
+        flavour = self._client.site.flavour
+        if flavour == "twibooru":
             return await self._by_name(text if named else tag_name(text))
         if not named:
             candidates = [text]
-        elif client.site.flavour == "legacy":
+        elif flavour == "legacy":
             candidates = [slugify(text, escaped=True)]
         else:
             candidates = list(dict.fromkeys([slugify(text), slugify(text, escaped=True)]))
-        route = client._route("tags.get")
         for slug in candidates[:-1]:
             try:
-                body = await client._request(route, path={"slug": slug}, params={})
+                return await self._get(slug)
             except NotFound:
                 continue
-            return self._one(body, route.member)
-        body = await client._request(route, path={"slug": candidates[-1]}, params={})
-        return self._one(body, route.member)
+        return await self._get(candidates[-1])
+
+    async def _get(self, slug: str) -> Tag:
+        route = self._route("tags.get")
+        body = await self._client._request(route, path={"slug": slug}, params={})
+        if route.member is not None and isinstance(body, dict):
+            raw = body.get(route.member)
+            # The legacy tag page sends aliases and DNP entries beside the tag object.
+            extras = {
+                k: body[k]
+                for k in ("aliases", "dnp_entries")
+                if k in body and isinstance(raw, dict) and k not in raw
+            }
+            if extras and isinstance(raw, dict):
+                body = {**body, route.member: {**raw, **extras}}
+        return self._decode_one(body, route, Tag)
 
     async def _by_name(self, name: str) -> Tag:
         # Twibooru v3 has no tag route; its tag index is searched by name instead (§6.1).
-        route = self._client._route("tags.search")
         # Quotes wrap the whole term, field prefix included (server-behaviour.md §2.3).
-        query = _quoted(f"name:{name}")
-        body = await self._client._request(route, params={"q": query, "per_page": 5})
-        page = self._page(body, route, Tag, number=1, per_page=5)
+        page = await self._list(
+            "tags.search", Tag, params={"q": _quoted(f"name:{name}")}, per_page=5
+        ).page(1)
         for tag in page.items:
             if tag.name.lower() == name.lower():
                 return tag
         raise NotFound(f"no tag named {name!r}", status_code=404)
 
     def search(
-        self, query: str, *, per_page: int | None = None, limit: int | None = None
+        self, query: str | Query, *, per_page: int | None = None, limit: int | None = None
     ) -> Pager[Tag]:
-        """Tags matching ``query`` (tag index fields: ``name``, ``slug``, ``images``, ...)."""
-        route = self._client._route("tags.search")
-        if not isinstance(query, str):
-            raise TypeError(f"query must be a string, not {type(query).__name__}")
-        size = page_size(per_page, limit)
-
-        async def fetch(number: int, size: int) -> Page[Tag]:
-            params = {"q": query, "page": number, "per_page": size}
-            body = await self._client._request(route, params=params)
-            return self._page(body, route, Tag, number=number, per_page=size)
-
-        return Pager(fetch, per_page=size, limit=limit)
-
-    def _one(self, body: Any, member: str | None) -> Tag:
-        decoder = self._client._core.decoder
-        raw = decoder.member(body, member)
-        if member is not None and type(raw) is dict and type(body) is dict:
-            # The legacy tag page sends aliases and DNP entries beside the tag object.
-            extras = {k: body[k] for k in ("aliases", "dnp_entries") if k in body and k not in raw}
-            raw = {**raw, **extras} if extras else raw
-        return decoder.structure(raw, Tag, path=f"$.{member or ''}")
+        """Tags matching ``query`` (tag index fields: ``name``, ``slug``, ``images``, ...),
+        most used first."""
+        text = query_text(query, self._client.site.flavour)
+        params: dict[str, Any] = {"q": text}
+        return self._list("tags.search", Tag, params=params, per_page=per_page, limit=limit)

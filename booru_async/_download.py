@@ -1,0 +1,120 @@
+"""``images.download``: stream a file from the CDN into ``dest``, hash-checked, atomically.
+
+The file is written to a temporary name inside ``dest`` and renamed to ``<id>.<ext>`` only
+after its SHA-512 matches the image's ``sha512_hash`` (the hash of the stored full file, so
+only the full file and an SVG's original can be checked). A mismatch, an error or a
+cancellation deletes the temporary file: nothing partial is ever left under the final name.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import secrets
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Literal, TypeAlias
+
+import anyio
+import anyio.to_thread
+
+from ._errors import IntegrityError
+from ._models import Image
+
+__all__ = ["REPRESENTATIONS", "Representation", "download_target", "write_verified"]
+
+Representation: TypeAlias = Literal[
+    "full",
+    "original",
+    "tall",
+    "large",
+    "medium",
+    "small",
+    "thumb",
+    "thumb_small",
+    "thumb_tiny",
+    "webm",
+    "mp4",
+]
+REPRESENTATIONS: tuple[str, ...] = (
+    "full",
+    "original",
+    "tall",
+    "large",
+    "medium",
+    "small",
+    "thumb",
+    "thumb_small",
+    "thumb_tiny",
+    "webm",
+    "mp4",
+)
+
+
+def download_target(image: Image, representation: str) -> tuple[str, str, bool]:
+    """``(url, extension, verifiable)`` for one representation of an image.
+
+    ``"full"`` is the stored file; for an SVG that is a PNG rendering, and ``"original"``
+    is the SVG itself (the same URL with ``.svg``). ``webm``/``mp4`` exist for GIFs only.
+    """
+    if representation not in REPRESENTATIONS:
+        raise ValueError(f"unknown representation {representation!r}; one of {REPRESENTATIONS}")
+    reps = image.representations
+    if image.hidden or reps is None:
+        raise ValueError(f"image {image.id} is hidden or has no files to download")
+    svg = (image.format or "").lower() == "svg"
+    if representation == "original":
+        representation = "full"
+        if svg:
+            url = _with_extension(reps.full, "svg")
+            return url, "svg", True
+    url = getattr(reps, representation)
+    if url is None:
+        raise ValueError(f"image {image.id} has no {representation} representation (GIFs only)")
+    extension = _extension(url) or (image.format or "bin")
+    # The hash is of the stored file: the full file, except for SVGs, stored as SVG.
+    verifiable = representation == "full" and not svg
+    return url, extension, verifiable
+
+
+def _extension(url: str) -> str:
+    name = url.rsplit("/", 1)[-1].split("?", 1)[0]
+    return name.rsplit(".", 1)[-1].lower() if "." in name else ""
+
+
+def _with_extension(url: str, extension: str) -> str:
+    head, dot, _ = url.rpartition(".")
+    return f"{head}.{extension}" if dot else f"{url}.{extension}"
+
+
+async def write_verified(
+    chunks: AsyncIterator[bytes],
+    dest: Path,
+    name: str,
+    *,
+    expected_sha512: str | None,
+) -> Path:
+    """Write ``chunks`` to ``dest/name`` through a temporary file; check the hash first."""
+    final = dest / name
+    temporary = dest / f".{name}.{secrets.token_hex(4)}.part"
+    digest = hashlib.sha512()
+    handle = await anyio.open_file(temporary, "wb")
+    try:
+        try:
+            async for chunk in chunks:
+                digest.update(chunk)
+                await handle.write(chunk)
+        finally:
+            await handle.aclose()
+        actual = digest.hexdigest()
+        if expected_sha512 is not None and actual != expected_sha512.lower():
+            raise IntegrityError(
+                f"{name}: SHA-512 {actual[:16]}… does not match the expected "
+                f"{expected_sha512[:16]}…; nothing was kept"
+            )
+        await anyio.to_thread.run_sync(os.replace, temporary, final)
+    except BaseException:
+        with anyio.CancelScope(shield=True):
+            await anyio.Path(temporary).unlink(missing_ok=True)
+        raise
+    return final
