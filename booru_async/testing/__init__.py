@@ -52,7 +52,8 @@ anonymous, as on the real sites.  ``board.filters`` holds system filters
 ("Default" 100073 for anonymous users, "Everything" 56027) and user filters.
 
 Real payloads: :meth:`Board.from_fixtures` loads the recorded Derpibooru
-payloads (``/work/shared/fixtures/real`` or a given directory) into a board.
+payloads (``shared/fixtures/real`` beside a development checkout, ``$BOORU_FIXTURES``, or
+a given directory) into a board.
 
 pytest: add ``pytest_plugins = ["booru_async.testing.pytest_plugin"]`` to a
 ``conftest.py`` for the ``fake_booru`` (in-process) and ``fake_booru_url``

@@ -1,6 +1,6 @@
 """Loading the real recorded Derpibooru payloads into a :class:`Board`.
 
-The files under ``/work/shared/fixtures/real/derpibooru`` (Philomena-era JSON)
+The files under ``shared/fixtures/real/derpibooru`` (Philomena-era JSON)
 are read as the site's objects: images, tags, comments, forum posts, topics,
 forums, galleries, filters and a user profile.  Counters the board normally
 derives (votes, faves, comment and tag counts) keep their recorded values.
@@ -33,7 +33,9 @@ from booru_async.testing._board import (
     User,
 )
 
-DEFAULT_ROOT = "/work/shared/fixtures/real"
+#: Where the real payloads live in a development checkout: ``shared/fixtures/real`` beside
+#: the repository. Elsewhere pass ``root`` or set ``BOORU_FIXTURES``.
+DEFAULT_ROOT = str(Path(__file__).resolve().parents[3] / "shared" / "fixtures" / "real")
 
 
 def parse_time(value: str | None) -> datetime | None:

@@ -6,10 +6,10 @@ import hashlib
 import json
 from collections import Counter
 from collections.abc import Callable
-from pathlib import Path
 
 import httpx
 import pytest
+from realdata import FIXTURES
 
 from booru_async.testing import Board, FakeBooru, serve, tag_slug
 from booru_async.testing.pytest_plugin import (  # noqa: F401  (fixtures)
@@ -20,7 +20,7 @@ from booru_async.testing.pytest_plugin import (  # noqa: F401  (fixtures)
 )
 
 Connect = Callable[[FakeBooru], httpx.AsyncClient]
-REAL = Path("/work/shared/fixtures/real/derpibooru")
+REAL = FIXTURES / "derpibooru"
 
 
 def test_same_seed_same_board() -> None:

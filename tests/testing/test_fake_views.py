@@ -4,15 +4,15 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
+from realdata import FIXTURES
 
 from booru_async.testing import Board, FakeBehaviour, FakeBooru
 
-REAL = Path("/work/shared/fixtures/real")
+REAL = FIXTURES
 Connect = Callable[[FakeBooru], httpx.AsyncClient]
 
 IMAGE_KEYS_12 = {
