@@ -8,6 +8,7 @@ async with ba.Client("derpibooru") as client:
         ...
 """
 
+from . import query
 from ._cache import CachePolicy, MemoryCache, SQLiteCache
 from ._client import Client, Priority
 from ._errors import (
@@ -102,4 +103,5 @@ __all__ = [
     "UploadRejected",
     "User",
     "__version__",
+    "query",
 ]

@@ -146,3 +146,20 @@ async def test_transport_faults_become_typed_errors(module_board: Board) -> None
         assert (await client.images.get(visible_id(module_board))).id > 0
 
 
+
+
+@pytest.mark.parametrize("flavour", ["philomena", "twibooru", "legacy"])
+async def test_query_expressions_render_for_each_flavour(module_board: Board, connect: Connect,
+                                                         flavour: str) -> None:
+    q = ba.query
+    odd = next(t.name for t in module_board.tags.values() if "(" in t.name or "," in t.name)
+    expression = (q.tag("safe") | q.tag(odd)) & ~q.tag("solo") & q.field("score", gte=0)
+    fake = FakeBooru(module_board, flavour=flavour)
+    async with connect(fake, flavour) as client:
+        built = [i.id async for i in client.images.search(expression, sort="id", limit=40)]
+        typed = expression.render(flavour)
+        by_hand = [i.id async for i in client.images.search(typed, sort="id", limit=40)]
+        assert built == by_hand and built
+        images = [await client.images.get(i) for i in built[:5]]
+    for image in images:
+        assert ("safe" in image.tags or odd in image.tags) and "solo" not in image.tags

@@ -11,10 +11,11 @@ from .._errors import NotFound, ServerError
 from .._models import Image, Page
 from .._pager import Pager
 from .._routes import Route
+from .._sites import Flavour
+from ..query import Query, render
 
 if TYPE_CHECKING:
     from .._client import Client
-    from ..query import Query
 
 T = TypeVar("T")
 
@@ -40,15 +41,12 @@ def check_name(value: object, what: str) -> str:
     return value.strip()
 
 
-def query_text(query: str | Query, flavour: str) -> str:
+def query_text(query: str | Query, flavour: Flavour) -> str:
     """A search string from a plain string or a :mod:`booru_async.query` expression,
     rendered for ``flavour``'s grammar."""
-    if isinstance(query, str):
-        return query
-    render = getattr(query, "render", None)
-    if not callable(render):
+    if not isinstance(query, str | Query):
         raise TypeError(f"query must be a string or a ba.query expression, not {query!r}")
-    return str(render(flavour))
+    return render(query, flavour)
 
 
 def page_size(per_page: int | None, limit: int | None, maximum: int = MAX_PER_PAGE) -> int:
