@@ -372,7 +372,7 @@ class Client:
             response.content if response.status_code >= 400 or not stream else b"",
             request=info,
             local_now=datetime.now(UTC),
-            after_challenge=self._core.scheduler.is_banned(self._core.site),
+            banned=self._core.scheduler.is_banned(self._core.site),
         )
         if error is not None:
             await response.aclose()

@@ -270,12 +270,12 @@ def error_for_response(
     *,
     request: RequestInfo | None = None,
     local_now: datetime,
-    after_challenge: bool = False,
+    banned: bool = False,
 ) -> HTTPStatusError | None:
     """The error an answer means, or ``None`` for a success (2xx/3xx).
 
-    ``headers`` must look keys up case-insensitively. ``after_challenge`` says whether the
-    site sent a 501 challenge shortly before; an empty-bodied 500 then means a ban.
+    ``headers`` must look keys up case-insensitively. ``banned`` says whether the scheduler
+    took this answer for the ban (an empty-bodied 500 soon after a 501 challenge).
     """
     if status < 400:
         return None
@@ -323,7 +323,7 @@ def error_for_response(
             retry_after=CHALLENGE_PAUSE,
             **common,
         )
-    if status == 500 and not body.strip() and after_challenge:
+    if status == 500 and not body.strip() and banned:
         return Blocked(
             "the site banned this client after a challenge (empty 500); "
             "any request during the ban restarts it",

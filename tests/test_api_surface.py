@@ -333,7 +333,7 @@ async def test_download_svg_original_and_gif_videos(board: Board, tmp_path: Path
     assert original.name == f"{svg.id}.svg"
     assert hashlib.sha512(original.read_bytes()).hexdigest() == board.image_sha512(svg)
     assert rendered.name == f"{svg.id}.png"
-    assert (webm.name, mp4.name, thumb.name) == (f"{gif.id}.webm.webm", f"{gif.id}.mp4.mp4",
+    assert (webm.name, mp4.name, thumb.name) == (f"{gif.id}.webm", f"{gif.id}.mp4",
                                                  f"{gif.id}.thumb.gif")
 
 

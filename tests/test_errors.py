@@ -16,7 +16,7 @@ TEXT = {"content-type": "text/plain"}
 HTML = {"content-type": "text/html"}
 HTML_50X = b"<!DOCTYPE html><html><body><h1>Too many requests</h1></body></html>"
 
-# (case, status, headers, body, expected class, expected message or None, after_challenge)
+# (case, status, headers, body, expected class, expected message or None, banned)
 CASES = [
     ("philomena parse error", 400, JSON, b'{"error":"Imbalanced parentheses."}',
      ba.BadQuery, "Imbalanced parentheses.", False),
@@ -74,7 +74,7 @@ CASES = [
 
 
 @pytest.mark.parametrize(
-    ("status", "headers", "body", "cls", "message", "after_challenge"),
+    ("status", "headers", "body", "cls", "message", "banned"),
     [case[1:] for case in CASES],
     ids=[case[0] for case in CASES],
 )
@@ -84,7 +84,7 @@ def test_error_table(
     body: bytes,
     cls: type[ba.BooruError],
     message: str | None,
-    after_challenge: bool,
+    banned: bool,
 ) -> None:
     info = RequestInfo("GET", "https://derpibooru.org/api/v1/json/x?key=SECRET&q=a")
     error = error_for_response(
@@ -93,7 +93,7 @@ def test_error_table(
         body,
         request=info,
         local_now=NOW,
-        after_challenge=after_challenge,
+        banned=banned,
     )
     assert type(error) is cls
     assert error is not None
@@ -126,7 +126,7 @@ def test_blocked_reasons_and_periods() -> None:
     challenge = error_for_response(501, httpx.Headers(HTML), b"<html/>", local_now=NOW)
     assert isinstance(challenge, ba.Blocked)
     assert (challenge.reason, challenge.retry_after) == ("challenge", CHALLENGE_PAUSE)
-    ban = error_for_response(500, httpx.Headers(), b"", local_now=NOW, after_challenge=True)
+    ban = error_for_response(500, httpx.Headers(), b"", local_now=NOW, banned=True)
     assert isinstance(ban, ba.Blocked)
     assert (ban.reason, ban.retry_after) == ("ban", BAN_PERIOD)
     # A 501 that is not the HTML challenge page is an ordinary server error.

@@ -13,10 +13,10 @@ import httpx
 
 from .._crawl import CrawlPager, keyset_query
 from .._download import Representation, download_target, write_verified
-from .._errors import NotFound, RequestInfo, TransportError
+from .._errors import NotFound, RequestInfo, TransportError, UnsupportedOperation
 from .._models import Comment, Image, Page
 from .._pager import Pager
-from .._routes import SORT_NAMES
+from .._routes import SORT_NAMES, Route
 from ._base import MAX_PER_PAGE, Resource, check_id, page_size, query_text
 
 if TYPE_CHECKING:
@@ -140,9 +140,6 @@ class Images(Resource):
         return CrawlPager(fetch_below, per_page=size, limit=limit, cursor=cursor)
 
     def _legacy_below(self, text: str) -> Any:
-        from .._errors import UnsupportedOperation
-        from .._routes import Route
-
         if text.strip() not in ("", "*"):
             # /search.json cannot sort by id, so only the unfiltered walk is exact.
             raise UnsupportedOperation(
@@ -251,7 +248,9 @@ class Images(Resource):
         url, extension, verifiable = download_target(image, representation)
         if not extension.isalnum():
             extension = "bin"
-        suffix = "" if representation in ("full", "original") else f".{representation}"
+        # <id>.<ext>; thumbnails share the full file's extension, so they say which they are.
+        plain = representation in ("full", "original", "webm", "mp4")
+        suffix = "" if plain else f".{representation}"
         name = f"{image.id}{suffix}.{extension}"
         expected = image.sha512_hash if verify and verifiable else None
         request = self._client._build("GET", url, group="cdn", stream=True)
