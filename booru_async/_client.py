@@ -25,6 +25,7 @@ from ._errors import (
     error_for_response,
 )
 from ._models import Oembed
+from ._ratelimit import Priority as SchedulingPriority
 from ._resources import Comments, Filters, Forums, Galleries, Images, Posts, Profiles, Tags
 from ._retry import RetryPolicy
 from ._routes import PARAMS, ROUTES, Route
@@ -194,6 +195,14 @@ class Client:
         """A snapshot of what the transport stack did (requests, cache hits, waits, 429s,
         retries); cheap enough to read on every bot command."""
         return self._core.counters.snapshot()
+
+    def predicted_wait(self, group: str = "site") -> float:
+        """Seconds a request of endpoint ``group`` (``"search"``, ``"image"``, ... or
+        ``"cdn"`` for files) would wait for the rate limit if made now; 0 when it would be
+        sent at once. Cheap: progress displays may call it often."""
+        return self._core.scheduler.predicted_wait(
+            self._core.site, group, SchedulingPriority.named(self._options.priority)
+        )
 
     @property
     def priority(self) -> Priority:

@@ -21,7 +21,14 @@ import anyio.to_thread
 from ._errors import IntegrityError
 from ._models import Image
 
-__all__ = ["REPRESENTATIONS", "Representation", "download_target", "write_verified"]
+__all__ = [
+    "REPRESENTATIONS",
+    "Representation",
+    "complete_file",
+    "download_target",
+    "file_name",
+    "write_verified",
+]
 
 Representation: TypeAlias = Literal[
     "full",
@@ -75,6 +82,40 @@ def download_target(image: Image, representation: str) -> tuple[str, str, bool]:
     # The hash is of the stored file: the full file, except for SVGs, stored as SVG.
     verifiable = representation == "full" and not svg
     return url, extension, verifiable
+
+
+def file_name(image: Image, representation: str) -> tuple[str, str, bool]:
+    """``(name, url, verifiable)``: the file name the SDK gives a download.
+
+    ``<id>.<ext>`` for the full file, an SVG's original and a GIF's ``webm``/``mp4``;
+    thumbnails share the full file's extension, so they say which they are:
+    ``<id>.<representation>.<ext>``.
+    """
+    url, extension, verifiable = download_target(image, representation)
+    if not extension.isalnum():
+        extension = "bin"
+    plain = representation in ("full", "original", "webm", "mp4")
+    suffix = "" if plain else f".{representation}"
+    return f"{image.id}{suffix}.{extension}", url, verifiable
+
+
+def _sha512_of(path: Path) -> str:
+    with open(path, "rb") as handle:
+        return hashlib.file_digest(handle, "sha512").hexdigest()
+
+
+async def complete_file(folder: Path, image: Image, representation: str) -> Path | None:
+    """The file a download would write, if it is already there and complete: its SHA-512
+    matches, or, for files that have no hash to check, it exists (downloads only ever
+    rename complete files into place)."""
+    name, _url, verifiable = file_name(image, representation)
+    path = folder / name
+    if not await anyio.Path(path).is_file():
+        return None
+    if not verifiable or not image.sha512_hash:
+        return path
+    digest = await anyio.to_thread.run_sync(_sha512_of, path)
+    return path if digest == image.sha512_hash.lower() else None
 
 
 def _extension(url: str) -> str:

@@ -35,6 +35,11 @@ class Priority(IntEnum):
     NORMAL = 1
     BULK = 2
 
+    @classmethod
+    def named(cls, name: object) -> Priority:
+        """The priority for ``"interactive"``, ``"normal"`` or ``"bulk"`` (else normal)."""
+        return cls.__members__.get(str(name).upper(), cls.NORMAL)
+
 
 def backoff(attempt: int, *, base: float, cap: float, rng: random.Random) -> float:
     """Full-jitter exponential backoff: uniform in ``[0, min(cap, base * 2**attempt)]``,

@@ -160,6 +160,15 @@ class LocalScheduler:
             at = max(at, bucket.available_at(now, prio))
         return at
 
+    def predicted_wait(self, site: Site, group: str, priority: Priority) -> float:
+        """The predicted wait for a new request of ``group`` to ``site``; for ``"cdn"``,
+        the longest over the CDN hosts this scheduler has served for the site."""
+        if group != "cdn":
+            return self.estimate_wait(site, group, priority)
+        hosts = [self._hosts.get(name) for name in (site.host, *site.cdn_hosts)]
+        known = [h.site for h in hosts if h is not None]
+        return max((self.estimate_wait(s, "cdn", priority) for s in known), default=0.0)
+
     def estimate_wait(self, site: Site, group: str, priority: Priority) -> float:
         """The predicted wait for a new request (0 when it would be sent at once)."""
         host = self._host(site)

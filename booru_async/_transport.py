@@ -43,12 +43,6 @@ __all__ = [
 
 log = logging.getLogger("booru_async")
 
-_PRIORITIES = {
-    "interactive": Priority.INTERACTIVE,
-    "normal": Priority.NORMAL,
-    "bulk": Priority.BULK,
-}
-
 
 def is_loopback(host: str) -> bool:
     """``localhost`` or a loopback address (``127.0.0.0/8``, ``::1``)."""
@@ -144,7 +138,7 @@ class SchedulerTransport(httpx.AsyncBaseTransport):
         ticket = await self._scheduler.acquire(
             site,
             group,
-            priority=_PRIORITIES.get(str(options.get("priority", "normal")), Priority.NORMAL),
+            priority=Priority.named(options.get("priority", "normal")),
             max_wait=options.get("max_wait"),
         )
         waited = self._clock() - started

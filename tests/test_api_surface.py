@@ -433,3 +433,19 @@ async def test_legacy_namespaces(board: Board) -> None:
         assert embed.image_id == visible(board)[0]
         tags = await drain(c.tags.search("*", limit=260))  # 250 per page: two pages
         assert len(tags) == 260 and len({t.id for t in tags}) == 260
+
+
+async def test_download_skip_existing_sends_nothing(board: Board, tmp_path: Path) -> None:
+    fake = FakeBooru(board)
+    target = visible(board)[0]
+    async with client(fake, "philomena") as c:
+        image = await c.images.get(target)
+        first = await c.images.download(image, tmp_path)
+        cdn_before = len([r for r in fake.stats.requests if r.group == "cdn"])
+        again = await c.images.download(image, tmp_path, skip_existing=True)
+        assert again == first
+        assert len([r for r in fake.stats.requests if r.group == "cdn"]) == cdn_before
+        first.write_bytes(b"tampered")  # an incomplete or wrong file is fetched again
+        fixed = await c.images.download(image, tmp_path, skip_existing=True)
+    assert len([r for r in fake.stats.requests if r.group == "cdn"]) == cdn_before + 1
+    assert fixed.read_bytes() != b"tampered"

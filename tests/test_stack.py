@@ -107,3 +107,16 @@ async def test_challenge_then_ban_stops_all_sending() -> None:
             stats = client.stats
     assert route.call_count == 2  # nothing was sent during the ban
     assert (stats.challenges, stats.bans) == (1, 1)
+
+
+async def test_predicted_wait_tells_a_progress_display_about_the_budget() -> None:
+    tight = ba.Site(name="tight", base_url=DERPI, flavour="philomena",
+                    budgets={"site": (2, 30.0)})
+    with respx.mock(base_url=DERPI) as router:
+        router.get("/api/v1/json/images/1").respond(json=BODY)
+        async with ba.Client(tight, cache=None) as client:
+            assert client.predicted_wait() == 0.0
+            await client.images.get(1)
+            await client.images.get(1)
+            assert 29.0 < client.predicted_wait() <= 31.0
+            assert client.predicted_wait("cdn") == 0.0  # files have their own budget

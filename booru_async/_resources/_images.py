@@ -12,7 +12,7 @@ import anyio
 import httpx
 
 from .._crawl import CrawlPager, keyset_query
-from .._download import Representation, download_target, write_verified
+from .._download import Representation, complete_file, file_name, write_verified
 from .._errors import NotFound, RequestInfo, TransportError, UnsupportedOperation
 from .._models import Comment, Image, Page
 from .._pager import Pager
@@ -231,27 +231,26 @@ class Images(Resource):
         *,
         representation: Representation = "full",
         verify: bool = True,
+        skip_existing: bool = False,
     ) -> Path:
         """Download ``image`` into the folder ``dest`` as ``<id>.<ext>``; returns the path.
 
         ``representation`` is ``"full"`` (the stored file), ``"original"`` (an SVG's
         source; otherwise the same as full), a thumbnail size, or ``"webm"``/``"mp4"``
         (GIFs). The full file is checked against ``sha512_hash`` when ``verify`` is true:
-        a mismatch raises :class:`IntegrityError` and leaves nothing in ``dest``. The API
-        key is never sent to the CDN, and files have their own rate budget.
+        a mismatch raises :class:`IntegrityError` and leaves nothing in ``dest``. With
+        ``skip_existing``, a complete file already in ``dest`` (hash checked where there is
+        one) is kept and nothing is sent. The API key is never sent to the CDN, and files
+        have their own rate budget.
         """
         if not isinstance(image, Image):
             image = await self.get(check_id(image, "image"))
         folder = Path(dest)
         if not await anyio.Path(folder).is_dir():
             raise ValueError(f"dest must be an existing folder: {folder}")
-        url, extension, verifiable = download_target(image, representation)
-        if not extension.isalnum():
-            extension = "bin"
-        # <id>.<ext>; thumbnails share the full file's extension, so they say which they are.
-        plain = representation in ("full", "original", "webm", "mp4")
-        suffix = "" if plain else f".{representation}"
-        name = f"{image.id}{suffix}.{extension}"
+        name, url, verifiable = file_name(image, representation)
+        if skip_existing and (done := await complete_file(folder, image, representation)):
+            return done
         expected = image.sha512_hash if verify and verifiable else None
         request = self._client._build("GET", url, group="cdn", stream=True)
         response = await self._client._send(request, stream=True)

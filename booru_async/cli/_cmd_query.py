@@ -1,0 +1,161 @@
+"""``search``, ``get``, ``tags`` and ``sites``: look things up and print them."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import click
+
+import booru_async as ba
+
+from ._context import common_options, format_option, limit_option, make_client, run, settings
+from ._output import Emitter
+
+__all__ = ["get", "search", "sites", "tags"]
+
+#: Items listed when --limit is not given (one page).
+DEFAULT_LIMIT = 50
+KINDS = ("image", "tag", "comment", "profile", "filter", "gallery")
+
+
+def _limit(value: int | None) -> int | None:
+    if value is None:
+        return DEFAULT_LIMIT
+    return None if value == 0 else value
+
+
+@click.command()
+@click.argument("query")
+@click.option("--sort", metavar="FIELD", help="Sort field: score, wilson_score, id, random, ...")
+@click.option("--order", type=click.Choice(["asc", "desc"]), help="Sort order.")
+@click.option("--per-page", type=click.IntRange(1, 50), help="Page size (1-50).")
+@limit_option(f"Stop after this many images (default {DEFAULT_LIMIT}; 0: every match).")
+@format_option()
+@common_options()
+def search(query: str, sort: str | None, order: str | None, per_page: int | None) -> None:
+    """Search images: booru-async search 'safe, fluttershy' --limit 10"""
+    s = settings()
+
+    async def work() -> None:
+        emitter = Emitter(s.output_format())
+        async with make_client(s) as client:
+            pager = client.images.search(
+                query,
+                sort=sort,
+                order=order,  # type: ignore[arg-type]
+                per_page=per_page,
+                limit=_limit(s.limit),
+            )
+            async for image in pager:
+                emitter.add(image)
+        emitter.close()
+
+    run(s, work)
+
+
+@click.command()
+@click.argument("query")
+@click.option("--per-page", type=click.IntRange(1, 50), help="Page size (1-50).")
+@limit_option(f"Stop after this many tags (default {DEFAULT_LIMIT}; 0: every match).")
+@format_option()
+@common_options()
+def tags(query: str, per_page: int | None) -> None:
+    """Search tags: booru-async tags 'name:flutter*'"""
+    s = settings()
+
+    async def work() -> None:
+        emitter = Emitter(s.output_format())
+        async with make_client(s) as client:
+            async for tag in client.tags.search(query, per_page=per_page, limit=_limit(s.limit)):
+                emitter.add(tag)
+        emitter.close()
+
+    run(s, work)
+
+
+def _numeric(kind: str, value: str) -> int:
+    try:
+        number = int(value)
+    except ValueError:
+        raise click.BadParameter(
+            f"a {kind} id is a number, not {value!r}", param_hint="ID"
+        ) from None
+    if number < 1:
+        raise click.BadParameter(f"a {kind} id is >= 1", param_hint="ID")
+    return number
+
+
+@click.command()
+@click.argument("kind", type=click.Choice(KINDS))
+@click.argument("id")
+@format_option()
+@common_options()
+def get(kind: str, id: str) -> None:
+    """Get one image, tag (slug or name), comment, profile, filter or gallery by id."""
+    s = settings()
+    key: int | str = (
+        id.strip()
+        if kind == "tag"
+        else (id.strip() if kind == "profile" and not id.strip().isdigit() else _numeric(kind, id))
+    )
+
+    async def work() -> None:
+        async with make_client(s, priority="interactive") as client:
+            item: Any
+            if kind == "image":
+                item = await client.images.get(int(key))
+            elif kind == "tag":
+                item = await client.tags.get(str(key))
+            elif kind == "comment":
+                item = await client.comments.get(int(key))
+            elif kind == "profile":
+                item = await client.profiles.get(key)
+            elif kind == "filter":
+                item = await client.filters.get(int(key))
+            else:
+                item = await client.galleries.get(int(key))
+        emitter = Emitter(s.output_format(), single=True)
+        emitter.add(item)
+        emitter.close()
+
+    run(s, work)
+
+
+def site_data(site: ba.Site) -> dict[str, Any]:
+    return {
+        "name": site.name,
+        "flavour": site.flavour,
+        "base_url": site.base_url,
+        "budgets": {
+            group: {"requests": n, "seconds": seconds}
+            for group, (n, seconds) in site.budgets.items()
+        },
+        "budget_source": site.budget_source,
+        "cdn_hosts": list(site.cdn_hosts),
+        "everything_filter_id": site.everything_filter_id,
+        "offline": site.in_process,
+    }
+
+
+def _budget_text(site: ba.Site) -> str:
+    return ", ".join(f"{group} {n}/{seconds:g}s" for group, (n, seconds) in site.budgets.items())
+
+
+@click.command()
+@format_option()
+def sites() -> None:
+    """List the built-in site profiles and their rate budgets (requests per seconds)."""
+    s = settings()
+    emitter = Emitter(s.output_format())
+    for site in ba.SITES.values():
+        data = site_data(site)
+        if s.output_format() == "table":
+            data = {
+                "name": site.name,
+                "flavour": site.flavour,
+                "base_url": site.base_url,
+                "budgets": _budget_text(site),
+                "budget_source": site.budget_source,
+            }
+        emitter.add(data)
+    emitter.close()
