@@ -54,15 +54,21 @@ class CachePolicy:
 
 @attrs.frozen
 class MemoryCache:
-    """An in-process cache (SQLite in memory); the default."""
+    """An in-process cache (SQLite in memory); the default.
+
+    ``max_size`` bounds it in bytes (least recently used entries go first): sites that send
+    ``max-age=0, private, must-revalidate`` get every answer stored for revalidation, and a
+    long crawl must not grow memory without end.
+    """
 
     policy: CachePolicy = attrs.field(factory=CachePolicy)
+    max_size: int = attrs.field(default=64 * 1024**2, validator=attrs.validators.gt(0))
 
     async def open(self) -> hishel.AsyncBaseStorage:
         import anysqlite
 
         connection = await anysqlite.connect(":memory:", isolation_level=None)
-        return hishel.AsyncSqliteStorage(connection=connection)
+        return hishel.AsyncSqliteStorage(connection=connection, max_size=self.max_size)
 
 
 @attrs.frozen

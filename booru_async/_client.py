@@ -9,6 +9,7 @@ from datetime import UTC, datetime
 from functools import cached_property
 from types import TracebackType
 from typing import Any, Literal, Self, TypeAlias
+from urllib.parse import quote
 
 import anyio
 import attrs
@@ -47,11 +48,23 @@ _DEFAULT_CACHE = MemoryCache()
 OEMBED_MEMO_SIZE = 1024
 
 
+def _check_max_wait(_: object, __: object, value: float | None) -> None:
+    if value is not None and (
+        isinstance(value, bool) or not isinstance(value, int | float) or value < 0
+    ):
+        raise ValueError(f"max_wait must be a number of seconds >= 0, not {value!r}")
+
+
+def _check_filter_id(_: object, __: object, value: int | None) -> None:
+    if value is not None and (isinstance(value, bool) or not isinstance(value, int) or value < 1):
+        raise ValueError(f"filter_id must be a positive int, not {value!r}")
+
+
 @attrs.frozen
 class _Options:
     priority: Priority = attrs.field(default="normal", validator=attrs.validators.in_(PRIORITIES))
-    max_wait: float | None = None
-    filter_id: int | None = None
+    max_wait: float | None = attrs.field(default=None, validator=_check_max_wait)
+    filter_id: int | None = attrs.field(default=None, validator=_check_filter_id)
 
 
 def _in_process_transport(site: Site) -> httpx.AsyncBaseTransport:
@@ -108,6 +121,9 @@ class _Core:
     def redact(self, text: str) -> str:
         return text.replace(self.key, "***") if self.key else text
 
+    def redact_bytes(self, body: bytes) -> bytes:
+        return body.replace(self.key.encode(), b"***") if self.key else body
+
 
 class Client:
     """An async client for one booru.
@@ -157,8 +173,6 @@ class Client:
             raise ValueError("timeout must be > 0 seconds")
         if profile.in_process and transport is None:
             transport = _in_process_transport(profile)
-        if max_wait is not None and max_wait < 0:
-            raise ValueError("max_wait must be >= 0 seconds")
         self._core = _Core(
             profile,
             key=key,
@@ -378,7 +392,10 @@ class Client:
         error = error_for_response(
             response.status_code,
             response.headers,
-            response.content if response.status_code >= 400 or not stream else b"",
+            # A server may echo the request URL, key included, in its error page.
+            self._core.redact_bytes(response.content)
+            if response.status_code >= 400 or not stream
+            else b"",
             request=info,
             local_now=datetime.now(UTC),
             banned=self._core.scheduler.is_banned(self._core.site),
@@ -398,7 +415,9 @@ class Client:
         **content: Any,
     ) -> Any:
         """Send one request along ``route``; the parsed JSON body, or a typed error."""
-        url = route.path.format(**path) if path else route.path
+        # Path arguments are percent-encoded (a tag slug may hold ``?``, ``#`` or ``%``);
+        # ``+`` stays raw, as Philomena's own links have it (§1.8).
+        url = route.path.format(**{k: quote(v, safe="+") for k, v in (path or {}).items()})
         request = self._build(
             route.method, url, group=route.group, params=self._params(route, params), **content
         )

@@ -89,6 +89,9 @@ class CrawlPager(Pager[Image]):
 
 class _CrawlPages(AsyncIterator[Page[Image]]):
     def __init__(self, crawl: CrawlPager, *, move_cursor: bool) -> None:
+        # A new iteration starts after the last item handed out, not after the end of the
+        # last page fetched: a loop that broke mid-page must not skip the rest of it.
+        crawl._below = parse_cursor(crawl.cursor)
         self._crawl = crawl
         self._move_cursor = move_cursor
         self._seen = 0

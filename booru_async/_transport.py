@@ -272,7 +272,12 @@ class CoalesceTransport(httpx.AsyncBaseTransport):
         options = _options(request)
         if request.method != "GET" or options.get("stream"):
             return await self._inner.handle_async_request(request)
-        key = f"{options.get('partition', 'anon')} {request.url}"
+        # Only requests that would wait alike share a flight: an interactive call with a
+        # max_wait must not sit behind a queued bulk call for the same URL.
+        key = (
+            f"{options.get('partition', 'anon')} {options.get('priority')} "
+            f"{options.get('max_wait')} {request.url}"
+        )
         while True:
             flight = self._flights.get(key)
             if flight is None:

@@ -449,3 +449,17 @@ async def test_download_skip_existing_sends_nothing(board: Board, tmp_path: Path
         fixed = await c.images.download(image, tmp_path, skip_existing=True)
     assert len([r for r in fake.stats.requests if r.group == "cdn"]) == cdn_before + 1
     assert fixed.read_bytes() != b"tampered"
+
+
+async def test_iterating_a_crawl_again_continues_after_the_last_item(board: Board) -> None:
+    fake = FakeBooru(board)
+    async with client(fake, "philomena") as c:
+        crawl = c.images.crawl("", per_page=10)
+        first: list[int] = []
+        async for image in crawl:
+            first.append(image.id)
+            if len(first) == 4:  # break mid-page
+                break
+        rest = [image.id async for image in crawl]
+        everything = [i.id async for i in c.images.search("*", sort="id", order="desc")]
+    assert first + rest == everything

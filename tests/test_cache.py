@@ -159,3 +159,29 @@ async def test_coalescing_keeps_partitions_apart() -> None:
             tg.start_soon(anon.images.get, 1)
             tg.start_soon(keyed.images.get, 1)
     assert route.call_count == 2
+
+
+async def test_an_interactive_call_does_not_join_a_queued_bulk_flight() -> None:
+    tight = ba.Site(name="tight", base_url=DERPI, flavour="philomena",
+                    budgets={"site": (1, 3.0)})
+    with respx.mock(base_url=DERPI, assert_all_called=False) as router:
+        router.get("/api/v1/json/images/1").respond(json=BODY, headers={"cache-control": "no-store"})
+        router.get("/api/v1/json/images/2").respond(json=BODY, headers={"cache-control": "no-store"})
+        async with ba.Client(tight, cache=None) as client:
+            await client.images.get(2)  # spends the only token of the window
+            bulk = client.with_options(priority="bulk")
+            bot = client.with_options(priority="interactive", max_wait=0.5)
+            async with anyio.create_task_group() as tg:
+                tg.start_soon(bulk.images.get, 1)  # queued for about 3 s
+                await anyio.sleep(0.05)
+                t0 = anyio.current_time()
+                with pytest.raises(ba.RateLimited):
+                    await bot.images.get(1)  # same URL, but it must not wait 3 s
+                assert anyio.current_time() - t0 < 0.2
+                tg.cancel_scope.cancel()
+
+
+def test_memory_cache_is_bounded() -> None:
+    assert ba.MemoryCache().max_size == 64 * 1024**2
+    with pytest.raises(ValueError):
+        ba.MemoryCache(max_size=0)

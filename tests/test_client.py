@@ -293,3 +293,48 @@ def test_tag_slug_from_name_or_slug(given: str, slug: str) -> None:
     from booru_async._resources._tags import tag_slug
 
     assert tag_slug(given) == slug
+
+
+async def test_path_arguments_are_percent_encoded() -> None:
+    with respx.mock(base_url=DERPI) as router:
+        route = router.get(url__regex=r".*/api/v1/json/tags/.*").respond(
+            json={"tag": TAGS_2023["tags"][0]})
+        async with ba.Client("derpibooru") as client:
+            await client.tags.get("wat?")
+            await client.tags.get("c#")
+    paths = [call.request.url.raw_path.decode() for call in route.calls]
+    assert paths == ["/api/v1/json/tags/wat%3F", "/api/v1/json/tags/c%23"]
+
+
+async def test_a_key_echoed_in_an_error_page_is_redacted() -> None:
+    with respx.mock(base_url=DERPI) as router:
+        def echo(request: httpx.Request) -> httpx.Response:
+            return httpx.Response(502, text=f"<html>upstream failed for {request.url}</html>",
+                                  headers={"content-type": "text/html"})
+
+        router.get("/api/v1/json/images/1").mock(side_effect=echo)
+        async with ba.Client("derpibooru", key="SECRETKEY123", retry=NO_RETRY) as client:
+            with pytest.raises(ba.ServerError) as info:
+                await client.images.get(1)
+    assert "SECRETKEY123" not in str(info.value)
+    assert "SECRETKEY123" not in info.value.body_excerpt
+    assert "key=***" in info.value.body_excerpt
+
+
+@pytest.mark.parametrize("answer", [{"id": "abc"}, {"id": [1]}, {"id": 0}, {"id": 1.9}])
+async def test_legacy_random_with_a_bad_id_is_a_decode_error(answer: dict[str, Any]) -> None:
+    with respx.mock(base_url=TWI) as router:
+        router.get("/search.json").respond(json=answer)
+        async with ba.Client("twibooru-legacy") as client:
+            with pytest.raises(ba.DecodeError):
+                await client.images.random("safe")
+
+
+def test_with_options_validates_like_the_constructor() -> None:
+    client = ba.Client("derpibooru")
+    for bad in ({"max_wait": -1}, {"max_wait": "soon"}, {"filter_id": 0},
+                {"filter_id": "56027"}, {"priority": "urgent"}):
+        with pytest.raises(ValueError):
+            client.with_options(**bad)
+        with pytest.raises(ValueError):
+            ba.Client("derpibooru", **bad)  # type: ignore[arg-type]

@@ -13,7 +13,14 @@ import httpx
 
 from .._crawl import CrawlPager, keyset_query
 from .._download import Representation, complete_file, file_name, write_verified
-from .._errors import NotFound, RequestInfo, TransportError, UnsupportedOperation
+from .._errors import (
+    DecodeError,
+    NotFound,
+    RequestInfo,
+    TransportError,
+    UnsupportedOperation,
+    excerpt,
+)
 from .._models import Comment, Image, Page
 from .._pager import Pager
 from .._routes import SORT_NAMES, Route
@@ -86,7 +93,14 @@ class Images(Resource):
             picked = body.get("id") if isinstance(body, dict) else None
             if picked is None:
                 raise NotFound(f"no image matches {text!r}", status_code=404)
-            return await self.get(int(picked))
+            if isinstance(picked, str) and picked.isascii() and picked.isdigit():
+                picked = int(picked)  # the legacy serialisers send string ids
+            if type(picked) is not int or picked < 1:
+                raise DecodeError(
+                    f"random_image answered an id that is not a positive integer: {picked!r}",
+                    excerpt=excerpt(repr(body)),
+                )
+            return await self.get(picked)
         page = await self._list(
             "images.search", Image, params={"q": text, "sort": "random"}, per_page=1
         ).page(1)
