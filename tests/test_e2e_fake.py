@@ -163,3 +163,14 @@ async def test_query_expressions_render_for_each_flavour(module_board: Board, co
         images = [await client.images.get(i) for i in built[:5]]
     for image in images:
         assert ("safe" in image.tags or odd in image.tags) and "solo" not in image.tags
+
+
+async def test_master_answers_anonymous_my_queries_with_400(module_board: Board,
+                                                            connect: Connect) -> None:
+    fake = FakeBooru(module_board, master=True)
+    async with connect(fake, "philomena") as client:
+        with pytest.raises(ba.BadQuery, match="logged in"):
+            await client.images.search("my:faves").page(1)
+    fake = FakeBooru(module_board)  # 1.2: a tag name that matches nothing
+    async with connect(fake, "philomena") as client:
+        assert (await client.images.search("my:faves").page(1)).items == ()

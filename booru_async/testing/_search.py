@@ -276,6 +276,7 @@ def compile_search(
             resolve_filter=resolve_filter,
             watched=watched if user is not None else None,
             in_filter=inside_filter,
+            master=ctx.master,
         )
     except _query.QueryError as exc:
         raise SearchError(exc.message) from exc

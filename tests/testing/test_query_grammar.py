@@ -159,3 +159,14 @@ def test_predicates_are_reusable_and_fast() -> None:
     assert first == second
     assert first
     assert elapsed < 2.0
+
+
+def test_master_refuses_anonymous_my_queries() -> None:
+    now = datetime(2026, 1, 1, tzinfo=UTC)
+    with pytest.raises(QueryError) as info:
+        compile_query("my:faves", index="images", now=now, master=True)
+    assert info.value.message == "You must be logged in to use `my' queries."
+    # 1.2 reads it as a tag name (nothing matches); a keyed user on master is fine.
+    assert not compile_query("my:faves", index="images", now=now)({"tags": ["safe"]})
+    faved = compile_query("my:faves", index="images", now=now, master=True, user_id=5)
+    assert faved({"tags": [], "faved_by_ids": [5]})

@@ -105,6 +105,7 @@ def compile_query(
     watched: Callable[[Mapping[str, Any]], bool] | None = None,
     in_filter: bool = False,
     in_watch: bool = False,
+    master: bool = False,
 ) -> Callable[[Mapping[str, Any]], bool]:
     """Parse ``q`` for ``index`` and return a predicate over documents.
 
@@ -124,6 +125,8 @@ def compile_query(
     * ``in_filter`` / ``in_watch`` mark a query being compiled as a filter's complex
       string or as a user's watch query; ``filter_id:`` and ``my:watched`` are then
       errors, as on the server.
+    * ``master`` follows Philomena master: an anonymous ``my:`` query is an error
+      (``You must be logged in to use `my' queries.``) rather than a tag name.
     """
     if q is None:
         q = ""
@@ -141,6 +144,7 @@ def compile_query(
         watched=watched,
         in_filter=in_filter,
         in_watch=in_watch,
+        master=master and grammar == "philomena",
     )
     if grammar == "legacy":
         tree = _legacy.parse(q, ctx)

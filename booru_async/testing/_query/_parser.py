@@ -74,6 +74,9 @@ class Context:
     in_filter: bool = False
     in_watch: bool = False
     loadable_filters: frozenset[int] = field(default_factory=frozenset)
+    #: Philomena master: ``my:`` is a field for everyone, and an anonymous ``my:`` query
+    #: is an error instead of a tag literal.
+    master: bool = False
 
 
 def parse(source: str, ctx: Context) -> Node:
@@ -99,7 +102,7 @@ class _Parser:
         self.tokens = tokens
         self.ctx = ctx
         fields = dict(FIELDS[ctx.index])
-        if ctx.user_id is None:
+        if ctx.user_id is None and not ctx.master:
             for name in USER_ONLY_FIELDS[ctx.index]:
                 del fields[name]
         self.fields: Mapping[str, FieldType] = fields
@@ -281,7 +284,8 @@ class _Parser:
 
     def my(self, value: str) -> Node:
         user = self.ctx.user_id
-        assert user is not None
+        if user is None:
+            raise QueryError("You must be logged in to use `my' queries.")
         keys = _MY_KEYS[self.ctx.index]
         if value in keys:
             key = keys[value]
