@@ -47,12 +47,18 @@ def keyset_query(query: str, below: int | None) -> str:
     return f"({query}), {bound}" if query and query != "*" else bound
 
 
+async def _no_page_numbers(number: int, size: int) -> Page[Image]:
+    # What ``page(n)`` answers for a crawl: a keyset walk has no page numbers.
+    raise UnsupportedOperation("a keyset crawl has no page numbers; iterate it")
+
+
 class CrawlPager(Pager[Image]):
     """The pager ``images.crawl`` returns: newest to oldest by id, resumable.
 
     ``cursor`` is updated as items are yielded; save it and pass it back as
     ``images.crawl(query, cursor=saved)`` to resume after the last item yielded. A keyset
-    walk has no page numbers, so :meth:`page` is not available; iterate instead.
+    walk has no page numbers, so ``page(n)`` raises :class:`UnsupportedOperation`;
+    iterate instead.
     """
 
     def __init__(
@@ -65,19 +71,11 @@ class CrawlPager(Pager[Image]):
     ) -> None:
         self._below = parse_cursor(cursor)
         self._fetch_below = fetch_below
-
-        async def unused(number: int, size: int) -> Page[Image]:
-            raise UnsupportedOperation("a keyset crawl has no page numbers; iterate it")
-
-        super().__init__(unused, per_page=per_page, limit=limit)
+        super().__init__(_no_page_numbers, per_page=per_page, limit=limit)
         self.cursor: str | None = cursor
 
     def __repr__(self) -> str:
         return f"<CrawlPager per_page={self.per_page} cursor={self.cursor!r}>"
-
-    async def page(self, number: int) -> Page[Image]:
-        """Not available: a keyset walk has no page numbers (iterate it)."""
-        raise UnsupportedOperation("a keyset crawl has no page numbers; iterate it")
 
     def pages(self) -> AsyncIterator[Page[Image]]:
         """Pages of the walk. The cursor moves to the end of each page as it is yielded."""

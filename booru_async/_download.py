@@ -13,7 +13,7 @@ import os
 import secrets
 from collections.abc import AsyncIterator
 from pathlib import Path
-from typing import Literal, TypeAlias
+from typing import Literal, TypeAlias, get_args
 
 import anyio
 import anyio.to_thread
@@ -43,19 +43,7 @@ Representation: TypeAlias = Literal[
     "webm",
     "mp4",
 ]
-REPRESENTATIONS: tuple[str, ...] = (
-    "full",
-    "original",
-    "tall",
-    "large",
-    "medium",
-    "small",
-    "thumb",
-    "thumb_small",
-    "thumb_tiny",
-    "webm",
-    "mp4",
-)
+REPRESENTATIONS: tuple[str, ...] = get_args(Representation)
 
 
 def download_target(image: Image, representation: str) -> tuple[str, str, bool]:

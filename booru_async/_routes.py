@@ -34,8 +34,6 @@ class Route:
     first: bool = False
     #: Legacy ``/search.json`` answers an empty query with a 200 and an empty body.
     empty_body_is_empty: bool = False
-    #: Page size the server uses when none is sent (§2.1: image search is 15 anonymous).
-    default_per_page: int = 25
     max_per_page: int = 50
     #: The server ignores ``per_page`` and always pages by this many (1.2 topic posts: 25).
     fixed_per_page: int | None = None
@@ -51,7 +49,7 @@ _V1 = "/api/v1/json"
 _PHILOMENA: dict[str, Route] = {
     "images.get": Route(f"{_V1}/images/{{id}}", "image", "image"),
     "images.featured": Route(f"{_V1}/images/featured", "image", "image"),
-    "images.search": Route(f"{_V1}/search/images", "images", "search", default_per_page=15),
+    "images.search": Route(f"{_V1}/search/images", "images", "search"),
     "images.comments": Route(
         f"{_V1}/search/comments", "comments", "search", params={"q": "image_id:{id}"}
     ),
@@ -104,9 +102,13 @@ _TWIBOORU: dict[str, Route] = {
 _LEGACY: dict[str, Route] = {
     "images.get": Route("/images/{id}.json", None, "image"),
     "images.search": Route(
-        "/search.json", "search", "search", empty_body_is_empty=True, default_per_page=15
+        "/search.json", "search", "search", empty_body_is_empty=True
     ),
     "images.random": Route("/search.json", None, "search", params={"random_image": "1"}),
+    # /search.json cannot sort by id; the raw window by id is the legacy keyset walk (§5.1).
+    "images.walk": Route(
+        "/images.json", "images", "search", params={"constraint": "id", "order": "d"}
+    ),
     "images.comments": Route("/images/{id}/comments.json", "comments", "comments"),
     "images.reverse_search": Route(
         "/search/reverse.json",

@@ -11,7 +11,7 @@ from urllib.parse import urlsplit
 import anyio
 import httpx
 
-from .._crawl import CrawlPager, keyset_query
+from .._crawl import CrawlPager, FetchBelow, keyset_query
 from .._download import Representation, complete_file, file_name, write_verified
 from .._errors import (
     DecodeError,
@@ -23,7 +23,7 @@ from .._errors import (
 )
 from .._models import Comment, Image, Page
 from .._pager import Pager
-from .._routes import SORT_NAMES, Route
+from .._routes import SORT_NAMES
 from ._base import MAX_PER_PAGE, Resource, check_id, page_size, query_text
 
 if TYPE_CHECKING:
@@ -153,19 +153,16 @@ class Images(Resource):
 
         return CrawlPager(fetch_below, per_page=size, limit=limit, cursor=cursor)
 
-    def _legacy_below(self, text: str) -> Any:
+    def _legacy_below(self, text: str) -> FetchBelow:
         if text.strip() not in ("", "*"):
-            # /search.json cannot sort by id, so only the unfiltered walk is exact.
             raise UnsupportedOperation(
                 "the legacy API cannot sort a search by id; crawl('') walks every image "
                 "through /images.json instead"
             )
-        route = Route("/images.json", "images", "search")
+        route = self._route("images.walk")
 
         async def fetch_below(below: int | None, size: int) -> Page[Image]:
-            params: dict[str, Any] = {"constraint": "id", "order": "d", "perpage": size}
-            if below is not None:
-                params["lt"] = below
+            params: dict[str, Any] = {**route.params, "per_page": size, "lt": below}
             body = await self._client._request(route, params=params)
             return self._page(body, route, Image, number=1, per_page=size)
 
