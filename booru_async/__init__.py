@@ -29,8 +29,12 @@ from ._errors import (
     UploadRejected,
 )
 from ._models import (
+    DARK_RATING_TAGS,
+    RATING_TAGS,
+    RATINGS,
     Award,
     Comment,
+    Credit,
     DnpEntry,
     Filter,
     Forum,
@@ -43,6 +47,8 @@ from ._models import (
     Location,
     Oembed,
     Page,
+    Rating,
+    RatingTag,
     Representations,
     Tag,
     Topic,
@@ -56,6 +62,9 @@ from ._stats import Stats
 from ._version import __version__
 
 __all__ = [
+    "DARK_RATING_TAGS",
+    "RATINGS",
+    "RATING_TAGS",
     "SITES",
     "Stats",
     "LocalScheduler",
@@ -70,6 +79,7 @@ __all__ = [
     "Budgets",
     "Client",
     "Comment",
+    "Credit",
     "DecodeError",
     "DnpEntry",
     "Filter",
@@ -91,6 +101,8 @@ __all__ = [
     "Pager",
     "Priority",
     "RateLimited",
+    "Rating",
+    "RatingTag",
     "RequestInfo",
     "Representations",
     "ServerError",

@@ -8,15 +8,19 @@ model does not name is kept in ``extra``, so nothing is lost.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from datetime import datetime
-from typing import Any, Generic, TypeVar
+from typing import Any, Generic, Literal, TypeAlias, TypeVar, get_args
 
 import attrs
 
 __all__ = [
+    "DARK_RATING_TAGS",
+    "RATINGS",
+    "RATING_TAGS",
     "Award",
     "Comment",
+    "Credit",
     "DnpEntry",
     "Filter",
     "Forum",
@@ -29,6 +33,8 @@ __all__ = [
     "Location",
     "Oembed",
     "Page",
+    "Rating",
+    "RatingTag",
     "Representations",
     "Tag",
     "Topic",
@@ -36,6 +42,19 @@ __all__ = [
 ]
 
 T = TypeVar("T")
+
+Rating: TypeAlias = Literal["safe", "suggestive", "questionable", "explicit"]
+"""The four primary ratings, from the mildest to the most explicit."""
+RatingTag: TypeAlias = Literal[
+    "safe", "suggestive", "questionable", "explicit", "semi-grimdark", "grimdark", "grotesque"
+]
+"""Every rating tag of the Philomena family: the primary four and the three "dark" ones."""
+RATINGS: tuple[Rating, ...] = get_args(Rating)
+RATING_TAGS: tuple[RatingTag, ...] = get_args(RatingTag)
+#: The rating tags that sit beside the primary rating (violence, gore) rather than on its scale.
+DARK_RATING_TAGS: tuple[RatingTag, ...] = ("semi-grimdark", "grimdark", "grotesque")
+_RATING_RANK: Mapping[str, int] = {name: rank for rank, name in enumerate(RATINGS)}
+_ARTIST_PREFIX = "artist:"
 
 
 def _extra() -> Any:
@@ -96,6 +115,79 @@ class Interaction:
 
 
 @attrs.frozen(kw_only=True)
+class Credit:
+    """Who made an image and where it came from, as the sites' API terms ask a user to show.
+
+    Derpibooru and Furbooru: "the artist must always be credited (if provided) and the
+    original source URL must be displayed alongside the image"; a link to the image page is
+    recommended. Twibooru: the artist and the source SHOULD be shown, and credit given to
+    Twibooru as a link. ``str(credit)`` is one line that does all three::
+
+        Art by speccysy | Source: https://ex.com/a | https://derpibooru.org/images/1 (derpibooru)
+    """
+
+    artists: tuple[str, ...]
+    source_urls: tuple[str, ...]
+    page_url: str
+    site_name: str
+
+    def __str__(self) -> str:
+        # Newlines or runs of spaces in server data must not break the one line.
+        artists = ", ".join(" ".join(a.split()) for a in self.artists)
+        parts = [f"Art by {artists}" if artists else "Artist unknown"]
+        sources = " ".join("".join(u.split()) for u in self.source_urls)
+        parts.append(f"Source: {sources}" if sources else "Source: not given")
+        parts.append(f"{self.page_url} ({self.site_name})")
+        return " | ".join(parts)
+
+
+#: The box each thumbnail is scaled to fit (never enlarged): Philomena's
+#: ``Philomena.Images.Thumbnailer`` ``@versions``; Twibooru and the legacy app use the same.
+_REPRESENTATION_BOXES: Mapping[str, tuple[int, int]] = {
+    "thumb_tiny": (50, 50),
+    "thumb_small": (150, 150),
+    "thumb": (250, 250),
+    "small": (320, 240),
+    "medium": (800, 600),
+    "large": (1280, 1024),
+    "tall": (1024, 4096),
+}
+#: Preference among representations of the same size: the stored file first.
+_REPRESENTATION_ORDER = (
+    "full",
+    "tall",
+    "large",
+    "medium",
+    "small",
+    "thumb",
+    "thumb_small",
+    "thumb_tiny",
+    "webm",
+    "mp4",
+)
+_ANIMATED_EXTENSIONS = frozenset({"gif", "webm", "mp4", "apng"})
+
+
+def _extension(url: str) -> str:
+    name = url.rsplit("/", 1)[-1].split("?", 1)[0].split("#", 1)[0]
+    return name.rsplit(".", 1)[-1].lower() if "." in name else ""
+
+
+def _representation_size(
+    name: str, width: int | None, height: int | None
+) -> tuple[int, int] | None:
+    """The pixel size of one representation; ``None`` when the image's size is unknown and
+    the representation has no box to bound it (the full file, the videos)."""
+    box = _REPRESENTATION_BOXES.get(name)
+    if width and height and width > 0 and height > 0:
+        if box is None:
+            return width, height
+        scale = min(1.0, box[0] / width, box[1] / height)
+        return max(1, round(width * scale)), max(1, round(height * scale))
+    return box
+
+
+@attrs.frozen(kw_only=True)
 class Image:
     """An image (a *post* on Twibooru).
 
@@ -148,6 +240,140 @@ class Image:
     #: The requesting user's interactions with this image (empty without a key).
     interactions: tuple[Interaction, ...] = ()
     extra: Mapping[str, Any] = _extra()
+
+    @property
+    def artists(self) -> tuple[str, ...]:
+        """The names after ``artist:`` in the tags, in tag order (``("speccysy",)``)."""
+        return tuple(
+            tag[len(_ARTIST_PREFIX) :].strip()
+            for tag in self.tags
+            if tag.startswith(_ARTIST_PREFIX) and tag[len(_ARTIST_PREFIX) :].strip()
+        )
+
+    @property
+    def rating_tags(self) -> tuple[RatingTag, ...]:
+        """Every rating tag present, in :data:`RATING_TAGS` order (the primary ratings
+        first, then ``semi-grimdark``, ``grimdark``, ``grotesque``)."""
+        present = {tag.strip().lower() for tag in self.tags}
+        return tuple(tag for tag in RATING_TAGS if tag in present)
+
+    @property
+    def rating(self) -> Rating | None:
+        """The primary rating: ``"safe"``, ``"suggestive"``, ``"questionable"``,
+        ``"explicit"``, or ``None`` when the tags carry none (hidden images, paste posts).
+
+        The sites allow one primary rating per image; should a server send more, the most
+        explicit one is the rating, so a rating check never lets an image through by mistake.
+        """
+        present = set(self.rating_tags)
+        for rating in reversed(RATINGS):
+            if rating in present:
+                return rating
+        return None
+
+    def rated_at_most(self, ceiling: Rating, *, allow: Iterable[RatingTag] = ()) -> bool:
+        """Whether the image may be shown where nothing above ``ceiling`` is allowed.
+
+        True only when the image has a primary rating at or below ``ceiling`` and carries no
+        dark rating tag (``semi-grimdark``, ``grimdark``, ``grotesque``) except those in
+        ``allow``. An image with no rating (hidden, unrated) is refused. It reads the tags
+        already in hand: no request is sent. A "safe channel" is::
+
+            if not image.rated_at_most("safe"):
+                return  # refuse
+
+        Pair it with the query (``"safe, ..."``) or a ``filter_id`` so the server does not
+        send what would be refused anyway.
+        """
+        if ceiling not in _RATING_RANK:
+            raise ValueError(f"ceiling must be one of {RATINGS}, not {ceiling!r}")
+        allowed = set(allow)
+        unknown = allowed - set(DARK_RATING_TAGS)
+        if unknown:
+            raise ValueError(f"allow takes dark rating tags {DARK_RATING_TAGS}, not {unknown}")
+        rating = self.rating
+        if rating is None or _RATING_RANK[rating] > _RATING_RANK[ceiling]:
+            return False
+        return all(tag in allowed for tag in self.rating_tags if tag in DARK_RATING_TAGS)
+
+    def credit(self) -> Credit:
+        """The attribution the sites' API terms ask for: ``str(image.credit())`` is one line
+        naming the artists, the original sources and the image's page."""
+        return Credit(
+            artists=self.artists,
+            source_urls=self.source_urls,
+            page_url=self.url,
+            site_name=self.site,
+        )
+
+    def best_representation(
+        self, max_width: int | None = None, max_height: int | None = None
+    ) -> str | None:
+        """The URL of the largest representation that fits in ``max_width`` x ``max_height``
+        (either may be ``None``: no bound), or ``None`` when none fits or the image has no
+        files (hidden).
+
+        Sizes follow the thumbnailer's boxes (``thumb`` 250x250, ``medium`` 800x600,
+        ``large`` 1280x1024, ``tall`` 1024x4096, ...; a thumbnail is never larger than the
+        image). An animated image keeps an animated file (a ``.gif``/``.webm`` thumbnail or
+        the full ``webm``/``mp4``) when one fits, and falls back to a still one otherwise.
+        """
+        for bound in (max_width, max_height):
+            if bound is not None and bound < 1:
+                raise ValueError("max_width and max_height are positive numbers of pixels")
+        reps = self.representations
+        if self.hidden or reps is None:
+            return None
+        fitting: list[tuple[int, int, bool, str]] = []
+        for order, name in enumerate(_REPRESENTATION_ORDER):
+            url = getattr(reps, name)
+            if not url:
+                continue
+            size = _representation_size(name, self.width, self.height)
+            if size is None:
+                if max_width is not None or max_height is not None:
+                    continue  # unknown size: it cannot be shown to fit
+                size = (1 << 31, 1 << 31)  # unbounded: the full file is the largest
+            w, h = size
+            if (max_width is not None and w > max_width) or (
+                max_height is not None and h > max_height
+            ):
+                continue
+            animated = _extension(url) in _ANIMATED_EXTENSIONS
+            fitting.append((w * h, -order, animated, url))
+        if not fitting:
+            return None
+        if self.animated and any(animated for _, _, animated, _ in fitting):
+            fitting = [f for f in fitting if f[2]]
+        return max(fitting)[3]
+
+    def embed(
+        self,
+        *,
+        max_width: int | None = None,
+        max_height: int | None = None,
+        spoiler_above: Rating = "safe",
+    ) -> dict[str, Any]:
+        """A chat embed as a plain dict, for any chat library to render::
+
+            {"title": "derpibooru #1 by speccysy", "url": <page>, "image_url": <file>,
+             "spoiler": False, "rating": "safe", "footer": str(image.credit())}
+
+        ``image_url`` is :meth:`best_representation` for the bounds (``None`` when none
+        fits). ``spoiler`` is true when the site marks the image ``spoilered`` (a key's
+        filter), when it is not :meth:`rated_at_most` ``spoiler_above``, or when it has no
+        rating: show it behind the chat's spoiler markup.
+        """
+        artists = ", ".join(self.artists)
+        title = f"{self.site} #{self.id}" + (f" by {artists}" if artists else "")
+        return {
+            "title": title,
+            "url": self.url,
+            "image_url": self.best_representation(max_width, max_height),
+            "spoiler": bool(self.spoilered) or not self.rated_at_most(spoiler_above),
+            "rating": self.rating,
+            "footer": str(self.credit()),
+        }
 
 
 @attrs.frozen(kw_only=True)
