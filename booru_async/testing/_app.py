@@ -104,7 +104,8 @@ class FakeBooru:
     :meth:`configure`), :meth:`trigger_challenge`, :meth:`ban`,
     :meth:`reset_state`, :meth:`invalidate` (after mutating the board),
     :meth:`add_remote_file` (URLs the server may "download" for uploads and
-    reverse search).  Observation: :attr:`stats` and
+    reverse search), :meth:`edit_tags` and :meth:`hide_image` (a user's tag edit and a
+    moderator's deletion, each moving ``updated_at`` to the fake's clock).  Observation: :attr:`stats` and
     :meth:`max_requests_in_window`.
     """
 
@@ -202,6 +203,57 @@ class FakeBooru:
         with self._lock:
             self.board.recount()
             self._docs.clear()
+
+    def _stamp(self) -> datetime:
+        # Philomena stores ``updated_at`` as ``:utc_datetime`` (second precision);
+        # Twibooru and the Rails app keep milliseconds (server-behaviour.md §1, §6.1).
+        now = self.now()
+        if self._behaviour.flavour == "philomena":
+            return now.replace(microsecond=0)
+        return now.replace(microsecond=now.microsecond // 1000 * 1000)
+
+    def edit_tags(
+        self, image_id: int, *, add: tuple[str, ...] = (), remove: tuple[str, ...] = ()
+    ) -> Image:
+        """Change an image's tags as a user's tag edit does: add the named tags (created when
+        unknown), remove the named ones, and set ``updated_at`` to the fake's clock, so
+        ``sf=updated_at`` and ``updated_at.gte:`` see the change."""
+        from booru_async.testing._board import NAMESPACE_CATEGORIES, Tag, split_namespace
+
+        with self._lock:
+            image = self.board.images[image_id]
+            ids = list(image.tag_ids)
+            for name in add:
+                tag = self.board.tag_by_name(name)
+                if tag is None:
+                    ns, _ = split_namespace(name)
+                    tag = Tag(
+                        id=max(self.board.tags, default=0) + 1,
+                        name=name,
+                        category=NAMESPACE_CATEGORIES.get(ns or ""),
+                    )
+                    self.board.tags[tag.id] = tag
+                if tag.id not in ids:
+                    ids.append(tag.id)
+            gone = {t.id for name in remove if (t := self.board.tag_by_name(name)) is not None}
+            image.tag_ids = [t for t in ids if t not in gone]
+            image.updated_at = self._stamp()
+            self.invalidate()
+            return image
+
+    def hide_image(
+        self, image_id: int, *, reason: str = "Rule #0", duplicate_of: int | None = None
+    ) -> Image:
+        """Delete (or, with ``duplicate_of``, merge) an image as a moderator does: it leaves
+        search and its page becomes a hidden stub. ``updated_at`` moves to the fake's clock."""
+        with self._lock:
+            image = self.board.images[image_id]
+            image.hidden_from_users = True
+            image.deletion_reason = None if duplicate_of is not None else reason
+            image.duplicate_id = duplicate_of
+            image.updated_at = self._stamp()
+            self.invalidate()
+            return image
 
     def add_remote_file(self, url: str, data: bytes) -> None:
         """Make ``url`` downloadable by the server (uploads and reverse search)."""
