@@ -105,8 +105,8 @@ class FakeBooru:
     :meth:`reset_state`, :meth:`invalidate` (after mutating the board),
     :meth:`add_remote_file` (URLs the server may "download" for uploads and
     reverse search), :meth:`edit_tags` and :meth:`hide_image` (a user's tag edit and a
-    moderator's deletion, each moving ``updated_at`` to the fake's clock).  Observation: :attr:`stats` and
-    :meth:`max_requests_in_window`.
+    moderator's deletion, each moving ``updated_at`` to the fake's clock).
+    Observation: :attr:`stats` and :meth:`max_requests_in_window`.
     """
 
     def __init__(
