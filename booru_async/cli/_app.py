@@ -11,7 +11,7 @@ from ._cmd_crawl import crawl
 from ._cmd_download import download
 from ._cmd_query import get, search, sites, tags
 from ._cmd_serve import serve
-from ._context import Settings, common_options, format_option, limit_option
+from ._context import Settings, common_options, config_option, format_option, limit_option
 from ._exit import EPILOG
 
 __all__ = ["cli"]
@@ -21,6 +21,7 @@ __all__ = ["cli"]
     context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100},
     epilog=EPILOG,
 )
+@config_option()
 @common_options(group=True)
 @limit_option()
 @format_option()

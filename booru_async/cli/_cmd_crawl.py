@@ -176,6 +176,9 @@ def crawl(query: str, output: Path | None, cursor_file: Path | None, per_page: i
     async def work() -> None:
         async with make_client(s, priority="bulk") as client:
             tracker = Tracker(client, what="crawl", unit="images", group="search", key=s.key)
+            already = int(progress["count"]) if resuming else 0
+            tracker.resume_from(already)
+            overall: int | None = None
             try:
                 async with track(tracker):
                     pager = client.images.crawl(
@@ -184,9 +187,10 @@ def crawl(query: str, output: Path | None, cursor_file: Path | None, per_page: i
                     first = True
                     async for page in pager.pages():
                         if first and page.total is not None:
-                            tracker.set_total(
-                                page.total if limit is None else min(limit, page.total)
-                            )
+                            # On resume the walk's total is what is left below the cursor.
+                            left = page.total if limit is None else min(limit, page.total)
+                            overall = already + left
+                            tracker.set_total(overall)
                         first = False
                         for image in sorted(page.items, key=lambda i: i.id, reverse=True):
                             if limit is not None and tracker.items >= limit:
@@ -199,8 +203,14 @@ def crawl(query: str, output: Path | None, cursor_file: Path | None, per_page: i
                             tracker.advance()
                     if limit is None or tracker.items < limit:
                         save(done=True)
+                if tracker.items == 0 and not resuming:
+                    tracker.message(f"booru-async: no images match {query or '*'!r} on {site}")
             finally:
-                tracker.print_summary()
+                counts = f"{tracker.items} images"
+                if resuming:
+                    done = already + tracker.items
+                    counts += f" this run; {done} of {max(overall or 0, done)} in all"
+                tracker.print_summary(counts)
 
     try:
         run(s, work)

@@ -9,7 +9,9 @@ import click
 import booru_async as ba
 
 from ._context import common_options, format_option, limit_option, make_client, run, settings
+from ._inputs import for_site, site_of_url
 from ._output import Emitter
+from ._urls import looks_like_url
 
 __all__ = ["get", "search", "sites", "tags"]
 
@@ -46,9 +48,13 @@ def search(query: str, sort: str | None, order: str | None, per_page: int | None
                 per_page=per_page,
                 limit=_limit(s.limit),
             )
+            found = 0
             async for image in pager:
                 emitter.add(image)
+                found += 1
         emitter.close()
+        if not found:
+            click.echo(f"booru-async: no images match {query!r} on {s.site.lower()}", err=True)
 
     run(s, work)
 
@@ -86,18 +92,43 @@ def _numeric(kind: str, value: str) -> int:
 
 
 @click.command()
-@click.argument("kind", type=click.Choice(KINDS))
-@click.argument("id")
+@click.argument("kind", metavar="KIND ID | URL")
+@click.argument("id", required=False, metavar="")
 @format_option()
 @common_options()
-def get(kind: str, id: str) -> None:
-    """Get one image, tag (slug or name), comment, profile, filter or gallery by id."""
+def get(kind: str, id: str | None) -> None:
+    """Get one image, tag (slug or name), comment, profile, filter or gallery by id, or an
+    image by its page URL: booru-async get https://derpibooru.org/images/1
+
+    KIND is one of image, tag, comment, profile, filter, gallery."""
     s = settings()
-    key: int | str = (
-        id.strip()
-        if kind == "tag"
-        else (id.strip() if kind == "profile" and not id.strip().isdigit() else _numeric(kind, id))
-    )
+    key: int | str
+    if looks_like_url(kind):
+        if id is not None:
+            raise click.UsageError("give an image page URL alone, or KIND and ID")
+        try:
+            site, image_id = site_of_url(s, kind)
+        except ValueError as exc:
+            raise click.BadParameter(str(exc), param_hint="URL") from None
+        s = for_site(s, site)
+        kind, key = "image", image_id
+    else:
+        if kind not in KINDS:
+            raise click.BadParameter(
+                f"{kind!r} is not one of {', '.join(KINDS)} (or an image page URL)",
+                param_hint="KIND",
+            )
+        if id is None:
+            raise click.UsageError(f"missing the {kind} ID")
+        key = (
+            id.strip()
+            if kind == "tag"
+            else (
+                id.strip()
+                if kind == "profile" and not id.strip().isdigit()
+                else _numeric(kind, id)
+            )
+        )
 
     async def work() -> None:
         async with make_client(s, priority="interactive") as client:

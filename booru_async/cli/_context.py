@@ -11,7 +11,7 @@ import signal
 import sys
 from collections.abc import Callable, Coroutine, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -19,6 +19,7 @@ import click
 
 import booru_async as ba
 
+from ._config import Config, default_path, load_config
 from ._exit import ExitCode, redact, report
 from ._output import FORMATS, Format
 
@@ -26,6 +27,7 @@ __all__ = [
     "PRIORITIES",
     "Settings",
     "common_options",
+    "config_option",
     "format_option",
     "limit_option",
     "make_client",
@@ -53,14 +55,114 @@ class Settings:
     priority: ba.Priority | None = None
     retries: int | None = None
     verbose: int = 0
+    #: Options given on the command line or through the environment (config fills the rest).
+    given: set[str] = field(default_factory=set)
+    config: Config | None = None
+    resolved: bool = False
 
     def output_format(self) -> Format:
         return self.format or "table"
 
+    def resolve(self) -> None:
+        """Fill the options not given from the config file: ``[sites.<site>]`` first, then
+        the top of the file. Idempotent."""
+        if self.resolved:
+            return
+        self.resolved = True
+        config = self.config
+        if config is None:
+            return
+        origin = str(config.path)
+        if "site" not in self.given and "site" in config.common:
+            self.site = _checked("site", config.common["site"], origin)
+        per_site = config.sites.get(self.site.lower(), {})
+        for name in ("key", "base_url", "filter_id", "cache", "priority", "retries", "limit",
+                     "format"):
+            if name in self.given:
+                continue
+            if name in per_site:
+                where = f"{origin} [sites.{self.site.lower()}]"
+                setattr(self, name, _checked(name, per_site[name], where))
+            elif name in config.common:
+                setattr(self, name, _checked(name, config.common[name], origin))
+
+
+def _checked(name: str, value: Any, where: str) -> Any:
+    """A config value, checked as the command line would check it."""
+
+    def bad(expected: str) -> click.UsageError:
+        return click.UsageError(f"{where}: {name} must be {expected}, not {value!r}")
+
+    if name == "site":
+        if not isinstance(value, str) or value.lower() not in ba.SITES:
+            raise bad(f"one of {', '.join(sorted(ba.SITES))}")
+        return value.lower()
+    if name in ("key", "base_url"):
+        if not isinstance(value, str):
+            raise bad("a string")
+        return value.strip() or None
+    if name in ("filter_id", "retries", "limit"):
+        low = 1 if name == "filter_id" else 0
+        if isinstance(value, bool) or not isinstance(value, int) or value < low:
+            raise bad(f"a whole number >= {low}")
+        return value
+    if name == "cache":
+        if not isinstance(value, str):
+            raise bad("a file path")
+        return Path(value)
+    if name == "priority":
+        if value not in PRIORITIES:
+            raise bad(f"one of {', '.join(PRIORITIES)}")
+        return value
+    if name == "format":
+        if value not in FORMATS:
+            raise bad(f"one of {', '.join(FORMATS)}")
+        return value
+    return value  # pragma: no cover - every config key is listed above
+
 
 def settings() -> Settings:
-    """The current invocation's :class:`Settings`."""
-    return click.get_current_context().ensure_object(Settings)
+    """The current invocation's :class:`Settings`, with the config file applied."""
+    s = click.get_current_context().ensure_object(Settings)
+    s.resolve()
+    return s
+
+
+def _load_config(ctx: click.Context, _param: click.Parameter, value: Path | None) -> None:
+    target = ctx.ensure_object(Settings)
+    path = value if value is not None else default_path()
+    if value is None and not path.is_file():
+        return
+    group = ctx.command
+    commands: dict[str, frozenset[str]] = {}
+    if isinstance(group, click.Group):
+        for name, command in group.commands.items():
+            commands[name] = frozenset(
+                p.name for p in command.params if p.name and p.expose_value
+            )
+    try:
+        config = load_config(path, commands=commands, sites=frozenset(ba.SITES))
+    except FileNotFoundError:
+        raise click.BadParameter(f"{path} does not exist", param_hint="--config") from None
+    except (OSError, ValueError) as exc:
+        raise click.UsageError(str(exc)) from None
+    target.config = config
+    # Per-command tables are click defaults: the command line still wins.
+    ctx.default_map = {**(ctx.default_map or {}), **config.commands}
+
+
+def config_option() -> Callable[[F], F]:
+    """``--config FILE`` on the group (read before every other option)."""
+    decorator: Callable[[F], F] = click.option(
+        "--config",
+        type=click.Path(dir_okay=False, path_type=Path),
+        callback=_load_config,
+        expose_value=False,
+        is_eager=True,
+        help="TOML file of option defaults and per-site keys "
+        "(default $XDG_CONFIG_HOME/booru-async/config.toml).",
+    )
+    return decorator
 
 
 def _store(name: str) -> Callable[[click.Context, click.Parameter, Any], None]:
@@ -68,6 +170,7 @@ def _store(name: str) -> Callable[[click.Context, click.Parameter, Any], None]:
         if value is None:
             return
         target = ctx.ensure_object(Settings)
+        target.given.add(name)
         if name == "verbose":
             target.verbose += int(value)
         elif name == "key":

@@ -103,6 +103,7 @@ class Tracker:
         self.group = group
         self.key = key
         self.items = 0
+        self.already = 0
         self.nbytes = 0
         self.started = time.monotonic()
         self.console = Console(stderr=True, highlight=False)
@@ -124,6 +125,13 @@ class Tracker:
             self._task = self._progress.add_task(
                 what, total=total, nbytes=0, show_bytes=show_bytes, unit=unit, wait=""
             )
+
+    def resume_from(self, done: int) -> None:
+        """Count ``done`` items of an earlier run as already complete: the bar starts there
+        (``items`` keeps counting this run only)."""
+        self.already = done
+        if self._progress is not None and self._task is not None:
+            self._progress.update(self._task, completed=done)
 
     def set_total(self, total: int | None) -> None:
         if self._progress is not None and self._task is not None:
