@@ -146,6 +146,12 @@ def _load_config(ctx: click.Context, _param: click.Parameter, value: Path | None
         raise click.BadParameter(f"{path} does not exist", param_hint="--config") from None
     except (OSError, ValueError) as exc:
         raise click.UsageError(str(exc)) from None
+    # Check every value now, not only the used site's: a mistake shows on the first run.
+    for name, value in config.common.items():
+        _checked(name, value, str(path))
+    for site, table in config.sites.items():
+        for name, value in table.items():
+            _checked(name, value, f"{path} [sites.{site}]")
     target.config = config
     # Per-command tables are click defaults: the command line still wins.
     ctx.default_map = {**(ctx.default_map or {}), **config.commands}
