@@ -6,12 +6,16 @@ seconds or an HTTP-date, and Twibooru's ``X-RL-Reset`` as a Ruby ``Time#to_s`` s
 measured against the response's own ``Date`` header so a skewed local clock does not matter.
 Anything absurd (negative, beyond :data:`MAX_DELAY`, garbage) parses as ``None`` so callers
 fall back to the profile's budgets.
+
+:class:`ServerClock` turns a run of ``Date`` headers (whole seconds, read late) into an estimate
+of the server's clock that is never ahead of it (rule R9 in ``docs/design.md``).
 """
 
 from __future__ import annotations
 
 import math
 import re
+from collections import deque
 from collections.abc import Mapping
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
@@ -19,6 +23,7 @@ from email.utils import parsedate_to_datetime
 __all__ = [
     "MAX_DELAY",
     "RateHeaders",
+    "ServerClock",
     "parse_delay",
     "parse_http_date",
     "parse_rate_headers",
@@ -97,7 +102,14 @@ def parse_retry_after(value: str | None, *, server_now: datetime) -> float | Non
 class RateHeaders:
     """The rate-limit hints one response carried (each ``None`` when absent or absurd)."""
 
-    __slots__ = ("limit", "remaining", "reset_after", "retry_after", "server_now")
+    __slots__ = (
+        "limit",
+        "remaining",
+        "reset_after",
+        "reset_relative",
+        "retry_after",
+        "server_now",
+    )
 
     def __init__(
         self,
@@ -107,12 +119,27 @@ class RateHeaders:
         reset_after: float | None,
         retry_after: float | None,
         server_now: datetime,
+        reset_relative: bool = False,
     ) -> None:
         self.limit = limit
         self.remaining = remaining
         self.reset_after = reset_after
         self.retry_after = retry_after
         self.server_now = server_now
+        #: ``X-RL-Reset`` came as a delta in whole seconds (rounded), not as a moment.
+        self.reset_relative = reset_relative
+
+    @property
+    def reset_at(self) -> float | None:
+        """The reset as a moment on the server's clock (epoch seconds), if announced."""
+        if self.reset_after is None:
+            return None
+        return self.server_now.timestamp() + self.reset_after
+
+    @property
+    def announces_window(self) -> bool:
+        """Both ``X-RL-Remaining`` and ``X-RL-Reset`` are present and sane."""
+        return self.remaining is not None and self.reset_after is not None
 
     def __repr__(self) -> str:
         return (
@@ -137,16 +164,63 @@ def _count(value: str | None, *, minimum: int) -> int | None:
     return number if minimum <= number <= 1_000_000 else None
 
 
-def parse_rate_headers(headers: Mapping[str, str], *, local_now: datetime) -> RateHeaders:
+def _is_relative(value: str | None) -> bool:
+    if value is None:
+        return False
+    try:
+        return float(value.strip()) < _EPOCH_THRESHOLD
+    except ValueError:
+        return False
+
+
+def parse_rate_headers(
+    headers: Mapping[str, str], *, local_now: datetime, server_now: datetime | None = None
+) -> RateHeaders:
     """Read ``X-RL``, ``X-RL-Remaining``, ``X-RL-Reset`` and ``Retry-After``.
 
-    ``headers`` must look keys up case-insensitively (``httpx.Headers`` does).
+    ``headers`` must look keys up case-insensitively (``httpx.Headers`` does). Absolute
+    times are measured against ``server_now`` when given (a :class:`ServerClock`
+    estimate), else against the response's ``Date``, else against ``local_now``.
     """
-    server_now = parse_http_date(headers.get("date")) or local_now
+    if server_now is None:
+        server_now = parse_http_date(headers.get("date")) or local_now
+    reset = headers.get("x-rl-reset")
     return RateHeaders(
         limit=_count(headers.get("x-rl"), minimum=1),
         remaining=_count(headers.get("x-rl-remaining"), minimum=0),
-        reset_after=parse_delay(headers.get("x-rl-reset"), server_now=server_now),
+        reset_after=parse_delay(reset, server_now=server_now),
         retry_after=parse_retry_after(headers.get("retry-after"), server_now=server_now),
         server_now=server_now,
+        reset_relative=_is_relative(reset),
     )
+
+
+class ServerClock:
+    """The server's clock as seen through its ``Date`` headers (R9), free of I/O.
+
+    ``offset`` is the server's epoch minus our monotonic clock. Each ``Date`` is truncated to
+    whole seconds and was written before the answer travelled to us, so every sample
+    ``Date - local`` is at most the true offset; the maximum over recent samples converges to
+    it from below. The estimate is therefore never ahead of the server, and a reset converted
+    to local time is never early. Only the last ``keep`` samples count, so a server whose
+    clock is stepped back is followed once older samples leave. Without any ``Date`` the
+    local wall clock stands in.
+    """
+
+    __slots__ = ("_samples",)
+
+    def __init__(self, keep: int = 32) -> None:
+        self._samples: deque[float] = deque(maxlen=keep)
+
+    def observe(self, date: float | None, *, mono: float) -> None:
+        """An answer received at monotonic ``mono`` whose ``Date`` said ``date`` (epoch)."""
+        if date is not None and math.isfinite(date):
+            self._samples.append(date - mono)
+
+    def offset(self, *, mono: float, wall: float) -> float:
+        """Server epoch minus monotonic time (``wall - mono`` before any ``Date``)."""
+        return max(self._samples) if self._samples else wall - mono
+
+    def now(self, *, mono: float, wall: float) -> float:
+        """The server's epoch seconds at monotonic ``mono`` (``wall``: local epoch now)."""
+        return mono + self.offset(mono=mono, wall=wall)

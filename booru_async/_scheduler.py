@@ -14,6 +14,7 @@ from __future__ import annotations
 import bisect
 import logging
 import random
+import time
 from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
 from itertools import count
@@ -22,7 +23,7 @@ import anyio
 import attrs
 
 from ._errors import BAN_PERIOD, CHALLENGE_PAUSE, Blocked, RateLimited
-from ._headers import RateHeaders, parse_rate_headers
+from ._headers import RateHeaders, ServerClock, parse_http_date, parse_rate_headers
 from ._ratelimit import INF, Bucket, Priority, SiteGuard, backoff
 from ._sites import Site
 
@@ -39,6 +40,9 @@ CDN_BUDGET = (10, 1.0)
 #: 429 without any wait hint: exponential backoff from this base, up to the cap.
 BACKOFF_BASE = 1.0
 BACKOFF_CAP = 60.0
+#: R8: the longest wait the server may impose before a call raises ``ba.RateLimited``
+#: instead of parking (the ban period: a longer wait means something is badly wrong).
+MAX_PAUSE = BAN_PERIOD
 
 
 @attrs.define(eq=False)
@@ -46,8 +50,11 @@ class _Waiter:
     key: tuple[int, int]
     buckets: tuple[Bucket, ...]
     priority: Priority
+    max_pause: float
     event: anyio.Event = attrs.field(factory=anyio.Event)
     granted_at: float | None = None
+    #: Set instead of a grant when the server imposed a wait beyond ``max_pause`` (R8).
+    error: RateLimited | None = None
 
     def __lt__(self, other: _Waiter) -> bool:
         return self.key < other.key
@@ -71,6 +78,7 @@ class Ticket:
 class _Host:
     site: Site
     guard: SiteGuard
+    clock: ServerClock = attrs.field(factory=ServerClock)
     buckets: dict[str, Bucket] = attrs.field(factory=dict)
     waiters: list[_Waiter] = attrs.field(factory=list)
     sleeper: _Waiter | None = None
@@ -81,19 +89,32 @@ class LocalScheduler:
     """Token buckets per (host, endpoint group) plus a site-wide gate, in this process.
 
     ``clock`` returns monotonic seconds (default: anyio's, which trio's ``MockClock``
-    virtualises); ``rng`` draws backoff jitter.
+    virtualises); ``wall_clock`` returns epoch seconds (default :func:`time.time`; it only
+    stands in for a server that sends no ``Date``); ``rng`` draws backoff jitter.
+
+    ``max_pause`` (default 900 s, the ban period) is the longest wait a server may impose
+    (a 429's ``Retry-After``, or an announced window with nothing left until its reset)
+    before a call raises :class:`~booru_async.RateLimited` with ``retry_after`` instead of
+    waiting; a crawler that will wait a day passes ``max_pause=86400``. The profile's own
+    pacing of a long queue never raises (``max_wait`` bounds that).
     """
 
     def __init__(
         self,
         *,
         clock: Callable[[], float] | None = None,
+        wall_clock: Callable[[], float] = time.time,
         rng: random.Random | None = None,
         margin: float = MARGIN,
+        max_pause: float = MAX_PAUSE,
     ) -> None:
+        if not max_pause > 0:
+            raise ValueError("max_pause must be > 0 seconds")
         self._clock = clock or anyio.current_time
+        self._wall_clock = wall_clock
         self._rng = rng or random.Random()
         self._margin = margin
+        self.max_pause = max_pause
         self._hosts: dict[str, _Host] = {}
         self._seq = count()
 
@@ -121,7 +142,7 @@ class LocalScheduler:
             if budget is None:
                 return None
             requests, seconds = budget
-            bucket = Bucket(requests, seconds, margin=seconds * self._margin)
+            bucket = Bucket(requests, seconds, margin=self._margin)
             host.buckets[group] = bucket
         return bucket
 
@@ -184,6 +205,19 @@ class LocalScheduler:
         spacing = max((b.interval for b in buckets), default=0.0)
         return ready + ahead * spacing
 
+    def _too_long(
+        self, host: _Host, buckets: tuple[Bucket, ...], now: float, max_pause: float
+    ) -> RateLimited | None:
+        """R8: the server imposed a wait beyond ``max_pause``: raise rather than park."""
+        hold = max((b.server_hold(now) for b in buckets), default=-INF) - now
+        if hold <= max_pause:
+            return None
+        return RateLimited(
+            f"{host.site.name} asked for a {hold:.0f} s wait, longer than max_pause "
+            f"({max_pause:g} s); try again later or raise max_pause",
+            retry_after=hold,
+        )
+
     async def acquire(
         self,
         site: Site,
@@ -191,15 +225,21 @@ class LocalScheduler:
         *,
         priority: Priority = Priority.NORMAL,
         max_wait: float | None = None,
+        max_pause: float | None = None,
     ) -> Ticket:
-        """Wait for a slot. Raises :class:`Blocked` during a ban and :class:`RateLimited`
-        at once when the predicted wait exceeds ``max_wait``."""
+        """Wait for a slot. Raises :class:`Blocked` during a ban, and :class:`RateLimited`
+        at once when the predicted wait exceeds ``max_wait`` or when the server imposed a
+        wait longer than ``max_pause`` (default: the scheduler's, 900 s), also while queued."""
         host = self._host(site)
         now = self._clock()
         if host.guard.banned(now):
             raise self._blocked(host, now)
         group_bucket, site_bucket = self._buckets_for(host, group)
         buckets = tuple(b for b in (group_bucket, site_bucket) if b is not None)
+        ceiling = self.max_pause if max_pause is None else max_pause
+        too_long = self._too_long(host, buckets, now, ceiling)
+        if too_long is not None:
+            raise too_long
         if max_wait is not None:
             predicted = self.estimate_wait(site, group, priority)
             if predicted > max_wait:
@@ -208,16 +248,23 @@ class LocalScheduler:
                     f"(max_wait is {max_wait:g} s)",
                     retry_after=predicted,
                 )
-        waiter = _Waiter(key=(int(priority), next(self._seq)), buckets=buckets, priority=priority)
+        waiter = _Waiter(
+            key=(int(priority), next(self._seq)),
+            buckets=buckets,
+            priority=priority,
+            max_pause=ceiling,
+        )
         bisect.insort(host.waiters, waiter)
         self._dispatch(host)
         try:
             while waiter.granted_at is None:
+                if waiter.error is not None:
+                    raise waiter.error
                 now = self._clock()
                 timeout = host.wake_at - now if host.sleeper is waiter else INF
                 with anyio.move_on_after(max(timeout, 0.0)):
                     await waiter.event.wait()
-                if waiter.granted_at is None:
+                if waiter.granted_at is None and waiter.error is None:
                     waiter.event = anyio.Event()
                     if host.guard.banned(self._clock()):
                         raise self._blocked(host, self._clock())
@@ -261,10 +308,15 @@ class LocalScheduler:
                     bucket.grant(now, waiter.priority)
                 waiter.granted_at = now
                 waiter.event.set()
-            else:
-                still.append(waiter)
-                if at < soonest:
-                    soonest, sleeper = at, waiter
+                continue
+            too_long = self._too_long(host, waiter.buckets, now, waiter.max_pause)
+            if too_long is not None:
+                waiter.error = too_long  # R8: it raises instead of parking
+                waiter.event.set()
+                continue
+            still.append(waiter)
+            if at < soonest:
+                soonest, sleeper = at, waiter
         host.waiters = still
         host.wake_at = soonest
         if sleeper is not None and sleeper is not host.sleeper:
@@ -278,6 +330,15 @@ class LocalScheduler:
         for bucket in ticket.buckets:
             bucket.refund(ticket.granted_at)
         self._dispatch(self._hosts[ticket.host])
+
+    def _hints(self, host: _Host, headers: Mapping[str, str], now: float) -> RateHeaders:
+        """The answer's rate-limit headers, with times on the server's clock (R9)."""
+        date = parse_http_date(headers.get("date"))
+        host.clock.observe(date.timestamp() if date is not None else None, mono=now)
+        server_now = datetime.fromtimestamp(
+            host.clock.now(mono=now, wall=self._wall_clock()), UTC
+        )
+        return parse_rate_headers(headers, local_now=server_now, server_now=server_now)
 
     def settle(
         self,
@@ -296,9 +357,7 @@ class LocalScheduler:
                 bucket.done(now)
             self._dispatch(host)
             return
-        hints: RateHeaders | None = None
-        if headers is not None:
-            hints = parse_rate_headers(headers, local_now=datetime.now(UTC))
+        hints = self._hints(host, headers, now) if headers is not None else None
         has_rl = hints is not None and (
             hints.limit is not None or hints.remaining is not None or hints.reset_after is not None
         )
@@ -323,10 +382,13 @@ class LocalScheduler:
                 wait = backoff(
                     target.consecutive_429 - 1, base=BACKOFF_BASE, cap=BACKOFF_CAP, rng=self._rng
                 )
-            if hints is None or hints.limit is None:
-                target.learn_limit(now)
-            target.pause(now, wait)
-            log.warning("%s answered 429; pausing for %.1f s", host.site.name, wait)
+            new_pause = ticket.granted_at >= target.paused_at
+            target.on_rate_limited(
+                now, ticket.granted_at, teach=hints is None or hints.limit is None
+            )
+            target.pause(now, wait, ticket.granted_at)
+            if new_pause:
+                log.warning("%s answered 429; pausing for %.1f s", host.site.name, wait)
         if status == 501 and html:
             host.guard.challenge(now)
             log.warning("%s sent its anti-bot challenge; pausing the site", host.site.name)

@@ -4,6 +4,8 @@ asyncio in real time with sub-second windows."""
 
 from __future__ import annotations
 
+import math
+
 import anyio
 import pytest
 import trio.testing
@@ -180,3 +182,114 @@ async def test_unknown_group_passes_the_site_gate_or_the_strictest_budget(
     ticket = await scheduler.acquire(s, "galleries")
     assert ticket.group_bucket is scheduler._hosts["t.example"].buckets["search"]
     scheduler.settle(ticket, status=200, headers={})
+
+
+# -- header-driven windows, storms, long waits, cancellation (virtual clock on trio) ----------
+
+EPOCH = 1_700_000_000
+
+
+def rl(limit: int, remaining: int, reset_epoch: float, date_epoch: float) -> dict[str, str]:
+    """Twibooru-style headers: the reset as Ruby's Time#to_s, the Date an HTTP-date."""
+    from datetime import UTC, datetime
+    from email.utils import formatdate
+
+    reset = datetime.fromtimestamp(reset_epoch, UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
+    return {"x-rl": str(limit), "x-rl-remaining": str(remaining), "x-rl-reset": reset,
+            "date": formatdate(math.floor(date_epoch), usegmt=True)}
+
+
+#: These run whole minutes (or a day) of virtual time: trio's MockClock only.
+virtual = pytest.mark.parametrize(
+    "anyio_backend", [("trio", {"clock": "virtual"})], indirect=True, ids=["trio-virtual"]
+)
+
+
+@virtual
+@pytest.mark.parametrize("skew", [-3600.0, 0.0, 7200.0])
+async def test_a_fresh_call_goes_out_at_the_reset_after_200_waiters_are_cancelled(
+    skew: float,
+) -> None:
+    """A server allowing 5 per 4 s, its window spent; 200 queued callers give up; a fresh
+    call goes out at the server's reset, not a profile window later. The local wall clock
+    is ``skew`` seconds off the server's: only the server's Date counts. (Five whole-second
+    Dates pin the server's clock to within a tenth of a second, always on the late side.)"""
+    start = anyio.current_time()
+    server = lambda: EPOCH + 1.0 + (anyio.current_time() - start)  # noqa: E731
+    scheduler = LocalScheduler(wall_clock=lambda: server() + skew)
+    s = site({"search": (10, 60.0)})
+    for i in range(5):
+        ticket = await scheduler.acquire(s, "search")
+        await anyio.sleep(0.05)
+        scheduler.settle(ticket, status=200, headers=rl(5, 4 - i, EPOCH + 4, server()))
+    async with anyio.create_task_group() as tg:
+        for _ in range(200):
+            tg.start_soon(scheduler.acquire, s, "search")
+        await anyio.sleep(1.0)
+        tg.cancel_scope.cancel()
+    host = scheduler._hosts["t.example"]
+    assert host.waiters == [] and host.buckets["search"].in_flight == 0
+    ticket = await scheduler.acquire(s, "search")
+    sent = server()
+    assert EPOCH + 4 <= sent <= EPOCH + 4 + 0.15  # at the reset, never before it
+    scheduler.settle(ticket, status=200, headers=rl(5, 4, EPOCH + 8, server()))
+
+
+@virtual
+async def test_a_retry_after_beyond_max_pause_raises_instead_of_parking() -> None:
+    scheduler = LocalScheduler()
+    s = site({"search": (1, 60.0)})
+    ticket = await scheduler.acquire(s, "search")
+    queued: list[BaseException] = []
+
+    async def waiter() -> None:
+        try:
+            await scheduler.acquire(s, "search")
+        except ba.RateLimited as exc:
+            queued.append(exc)
+
+    async with anyio.create_task_group() as tg:
+        # Callers queued behind a spent budget when the 429 arrives raise too.
+        for _ in range(10):
+            tg.start_soon(waiter)
+        await anyio.sleep(0.1)
+        scheduler.settle(ticket, status=429, headers={"retry-after": "86000"})
+    assert len(queued) == 10 and all(e.retry_after and e.retry_after > 85000 for e in queued)
+    t0 = anyio.current_time()
+    with pytest.raises(ba.RateLimited) as info:
+        await scheduler.acquire(s, "search")  # a new call: at once, nothing parked
+    assert anyio.current_time() == t0
+    assert info.value.retry_after == pytest.approx(86000)
+    # A crawler that will wait a day says so.
+    ticket = await scheduler.acquire(s, "search", max_pause=86400)
+    assert anyio.current_time() - t0 == pytest.approx(86000)
+    scheduler.settle(ticket, status=200, headers={})
+
+
+@virtual
+async def test_max_pause_is_a_scheduler_default() -> None:
+    with pytest.raises(ValueError):
+        LocalScheduler(max_pause=0)
+    scheduler = LocalScheduler(max_pause=30.0)
+    assert LocalScheduler().max_pause == 900.0  # the ban period
+    s = site({"search": (10, 60.0)})
+    ticket = await scheduler.acquire(s, "search")
+    scheduler.settle(ticket, status=429, headers={"retry-after": "60"})
+    with pytest.raises(ba.RateLimited):
+        await scheduler.acquire(s, "search")
+    ticket = await scheduler.acquire(s, "search", max_pause=120)
+    scheduler.settle(ticket, status=200, headers={})
+
+
+@virtual
+async def test_a_storm_of_30_429s_lowers_the_site_limit_once() -> None:
+    scheduler = LocalScheduler()
+    s = ba.Site(name="d", base_url="https://d.example", flavour="philomena",
+                budgets={"site": (30, 5.0)})
+    tickets = [await scheduler.acquire(s, "image") for _ in range(30)]
+    await anyio.sleep(0.1)
+    for ticket in tickets:
+        scheduler.settle(ticket, status=429, headers={})  # no Retry-After: backoff
+    bucket = scheduler._hosts["d.example"].buckets["site"]
+    assert bucket.limit == 15 and bucket.consecutive_429 == 1
+    assert bucket.blocked_until - anyio.current_time() <= 1.0  # one round of backoff
