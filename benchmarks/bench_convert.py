@@ -32,8 +32,8 @@ from booru_async._convert import Context, Decoder
 from booru_async._models import Image
 
 FIXTURE = (
-    Path(__file__).resolve().parents[2]
-    / "shared/fixtures/real/derpibooru/appledash-2024-11-images.json"
+    Path(__file__).resolve().parents[1]
+    / "tests/fixtures/real/derpibooru/appledash-2024-11-images.json"
 )
 CTX = Context(site="derpibooru", base_url="https://derpibooru.org", flavour="philomena")
 

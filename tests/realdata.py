@@ -1,4 +1,4 @@
-"""The real recorded payloads in ``shared/fixtures/real`` (beside the repository)."""
+"""The real recorded payloads in ``tests/fixtures/real`` (provenance in ``SOURCES.md`` there)."""
 
 from __future__ import annotations
 
@@ -7,9 +7,10 @@ from typing import Any
 
 import orjson
 
-FIXTURES = Path(__file__).resolve().parents[2] / "shared" / "fixtures" / "real"
+#: Inside the repository, so a clone runs its tests alone (no ``../shared`` needed).
+FIXTURES = Path(__file__).resolve().parent / "fixtures" / "real"
 
 
 def fixture_json(name: str) -> Any:
-    """A real payload by its path under ``shared/fixtures/real`` (never edited)."""
+    """A real payload by its path under ``tests/fixtures/real`` (never edited)."""
     return orjson.loads((FIXTURES / name).read_bytes())

@@ -1,6 +1,6 @@
 """Every real recorded payload parses into the model with the right values.
 
-The files are in shared/fixtures/real (see SOURCES.md there); what each proves is listed in
+The files are in tests/fixtures/real (see SOURCES.md there); what each proves is listed in
 server-behaviour.md §7. Assertions go field by field on representative objects, and every
 object's ``extra`` is checked to hold exactly the wire keys the model does not name.
 """

@@ -51,13 +51,15 @@ Users and keys: every generated user has an ``api_key``
 anonymous, as on the real sites.  ``board.filters`` holds system filters
 ("Default" 100073 for anonymous users, "Everything" 56027) and user filters.
 
-Real payloads: :meth:`Board.from_fixtures` loads the recorded Derpibooru
-payloads (``shared/fixtures/real`` beside a development checkout, ``$BOORU_FIXTURES``, or
-a given directory) into a board.
+Real payloads: :meth:`Board.from_fixtures` loads the recorded Derpibooru payloads into a
+board. It looks, first match wins, at its ``root`` argument, then ``$BOORU_FIXTURES``, then
+the repository's ``tests/fixtures/real`` in a development checkout, and raises
+:class:`FileNotFoundError` (naming where it looked) when the files are not there.
 
-pytest: add ``pytest_plugins = ["booru_async.testing.pytest_plugin"]`` to a
-``conftest.py`` for the ``fake_booru`` (in-process) and ``fake_booru_url``
-(loopback) fixtures.
+pytest: installing booru-async registers the plugin ``booru_async.testing.pytest_plugin``
+through the ``pytest11`` entry point, so a test may ask for ``fake_booru`` (in-process)
+or ``fake_booru_url`` (loopback; needs the ``serve`` extra) with no ``pytest_plugins`` line.
+``-p no:booru_async`` turns it off.
 """
 
 from __future__ import annotations

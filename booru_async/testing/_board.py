@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import math
+import os
 import random
 import re
 from collections.abc import Iterable
@@ -545,8 +546,23 @@ class Board:
         return _Generator(seed).build(images, users, galleries, topics)
 
     @classmethod
-    def from_fixtures(cls, root: str | None = None) -> Board:
-        """A board holding the real recorded payloads (see ``_fixtures``)."""
+    def from_fixtures(cls, root: str | os.PathLike[str] | None = None) -> Board:
+        """A board holding the real recorded Derpibooru payloads.
+
+        The payloads are looked for, first match wins: ``root``; the ``BOORU_FIXTURES``
+        environment variable; the repository's ``tests/fixtures/real`` in a development
+        checkout.  A directory there must hold every recorded file under ``derpibooru/``.
+
+        Raises:
+            FileNotFoundError: nothing (or only part of the recordings) was found; the
+                message names the directory looked at and how to point at another one.
+
+        Example::
+
+            board = Board.from_fixtures()                        # in a checkout
+            board = Board.from_fixtures("path/to/fixtures/real") # anywhere else
+            fake = FakeBooru(board)
+        """
         from booru_async.testing._fixtures import load_fixture_board
 
         return load_fixture_board(root)

@@ -11,7 +11,7 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Literal, get_args
 
 Flavour = Literal["philomena", "twibooru", "legacy"]
 RateLimitStyle = Literal["twibooru", "proxy"]
@@ -92,6 +92,14 @@ class Fault:
     every group, including ``"cdn"``) and, if ``paths`` is non-empty, whose path
     starts with one of ``paths``.  It fires with ``probability`` (drawn from the
     fake's seeded RNG) and at most ``times`` times (``None`` = unlimited).
+
+    Raises:
+        ValueError: an unknown ``kind`` (the message lists the valid ones), a
+            ``probability`` outside [0, 1] or a negative ``times``.
+
+    Example::
+
+        fake.configure(faults=(Fault("html502", groups=("search",), times=1),))
     """
 
     kind: FaultKind
@@ -102,6 +110,20 @@ class Fault:
     delay: float = 0.05
     truncate_to: int = 10
     content_type: str = "text/html; charset=utf-8"
+
+    def __post_init__(self) -> None:
+        # A mistyped kind used to be a fault that never fired: the test then passed
+        # while exercising nothing.
+        kinds = get_args(FaultKind)
+        if self.kind not in kinds:
+            raise ValueError(
+                f"Fault kind {self.kind!r} is not one of {', '.join(map(repr, kinds))} "
+                "(statuses such as 429 or 501 come from RateBudget and AntiBot)"
+            )
+        if not 0.0 <= self.probability <= 1.0:
+            raise ValueError(f"Fault probability must be within [0, 1], got {self.probability!r}")
+        if self.times is not None and self.times < 0:
+            raise ValueError(f"Fault times must be None or >= 0, got {self.times!r}")
 
     def matches(self, group: str, path: str) -> bool:
         """Whether this fault is eligible for a request."""

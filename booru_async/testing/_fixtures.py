@@ -1,11 +1,17 @@
 """Loading the real recorded Derpibooru payloads into a :class:`Board`.
 
-The files under ``shared/fixtures/real/derpibooru`` (Philomena-era JSON)
-are read as the site's objects: images, tags, comments, forum posts, topics,
-forums, galleries, filters and a user profile.  Counters the board normally
-derives (votes, faves, comment and tag counts) keep their recorded values.
-CDN bytes of such images cannot match the recorded ``sha512_hash`` (the real
-files are not available), so they are served with the recorded hash kept.
+The files under ``<root>/derpibooru`` (Philomena-era JSON, as recorded in the repository's
+``tests/fixtures/real``) are read as the site's objects: images, tags, comments, forum posts,
+topics, forums, galleries, filters and a user profile.  Counters the board normally derives
+(votes, faves, comment and tag counts) keep their recorded values.  CDN bytes of such images
+cannot match the recorded ``sha512_hash`` (the real files are not available), so they are
+served with the recorded hash kept.
+
+Where the payloads are looked for, first match wins: the ``root`` argument; the
+``BOORU_FIXTURES`` environment variable; the repository's ``tests/fixtures/real`` when the
+package runs from a development checkout.  Finding none of them, or a directory missing any
+of the recorded files, raises :class:`FileNotFoundError` naming every place looked at: a
+board that silently came out empty would let a user's tests pass while testing nothing.
 """
 
 from __future__ import annotations
@@ -33,9 +39,55 @@ from booru_async.testing._board import (
     User,
 )
 
-#: Where the real payloads live in a development checkout: ``shared/fixtures/real`` beside
-#: the repository. Elsewhere pass ``root`` or set ``BOORU_FIXTURES``.
-DEFAULT_ROOT = str(Path(__file__).resolve().parents[3] / "shared" / "fixtures" / "real")
+#: Where the real payloads live in a development checkout (an installed wheel has no
+#: ``tests/``; there pass ``root`` or set ``BOORU_FIXTURES``).
+DEFAULT_ROOT = str(Path(__file__).resolve().parents[2] / "tests" / "fixtures" / "real")
+
+#: Every recorded file the loader reads, under ``<root>/derpibooru``.
+FIXTURE_FILES = (
+    "search-tags-2020-04.json",
+    "search-tags-2023-03.json",
+    "appledash-2024-11-tags.json",
+    "search-images-2020-04-early-philomena.json",
+    "appledash-2024-11-images.json",
+    "appledash-2024-11-comments.json",
+    "appledash-2024-11-forums.json",
+    "appledash-2024-11-topics.json",
+    "appledash-2024-11-posts.json",
+    "appledash-2024-11-galleries.json",
+    "appledash-2024-11-filters.json",
+    "appledash-2024-11-users.json",
+)
+
+
+def fixture_root(root: str | os.PathLike[str] | None = None) -> Path:
+    """The directory holding the recorded payloads, or :class:`FileNotFoundError`.
+
+    Order: ``root``; ``$BOORU_FIXTURES``; the development checkout's ``tests/fixtures/real``.
+    An explicitly named directory (argument or variable) is never silently replaced by the
+    default: if it lacks the files, that is the error.
+    """
+    env = os.environ.get("BOORU_FIXTURES")
+    if root is not None:
+        base, source = Path(root), f"the root argument ({root})"
+    elif env:
+        base, source = Path(env), f"$BOORU_FIXTURES ({env})"
+    else:
+        base, source = Path(DEFAULT_ROOT), f"the development checkout ({DEFAULT_ROOT})"
+    missing = [name for name in FIXTURE_FILES if not (base / "derpibooru" / name).is_file()]
+    if not missing:
+        return base
+    if len(missing) == len(FIXTURE_FILES):
+        what = "no recorded payloads"
+    else:
+        what = f"{len(missing)} of {len(FIXTURE_FILES)} recorded payloads missing"
+        what += f" ({', '.join(missing)})"
+    raise FileNotFoundError(
+        f"Board.from_fixtures(): {what} under {base / 'derpibooru'} (looked at {source}). "
+        "Pass Board.from_fixtures(root=...) or set BOORU_FIXTURES to a directory holding "
+        "derpibooru/<file>.json as in the repository's tests/fixtures/real; "
+        "an installed package does not ship them."
+    )
 
 
 def parse_time(value: str | None) -> datetime | None:
@@ -58,8 +110,7 @@ def _t(value: Any) -> datetime:
 
 
 def _load(root: Path, name: str) -> Any:
-    path = root / "derpibooru" / name
-    return orjson.loads(path.read_bytes()) if path.exists() else None
+    return orjson.loads((root / "derpibooru" / name).read_bytes())
 
 
 def _user(board: Board, uid: int | None, name: str | None) -> None:
@@ -112,16 +163,16 @@ def _image(board: Board, raw: dict[str, Any]) -> None:
     board.images[image.id] = image
 
 
-def load_fixture_board(root: str | None = None) -> Board:
-    """A board holding every Philomena-era recorded object."""
-    base = Path(root or os.environ.get("BOORU_FIXTURES", DEFAULT_ROOT))
+def load_fixture_board(root: str | os.PathLike[str] | None = None) -> Board:
+    """A board holding every Philomena-era recorded object (see :func:`fixture_root`)."""
+    base = fixture_root(root)
     board = Board(seed=0, frozen_counts=True)
     for name in (
         "search-tags-2020-04.json",
         "search-tags-2023-03.json",
         "appledash-2024-11-tags.json",
     ):
-        data = _load(base, name) or {}
+        data = _load(base, name)
         for raw in data.get("tags", []):
             tag = Tag(
                 id=raw["id"],
@@ -137,9 +188,9 @@ def load_fixture_board(root: str | None = None) -> Board:
                 tag.image = uri.split("/media/", 1)[1]
             board.tags[tag.id] = tag
     for name in ("search-images-2020-04-early-philomena.json", "appledash-2024-11-images.json"):
-        for raw in (_load(base, name) or {}).get("images", []):
+        for raw in _load(base, name).get("images", []):
             _image(board, raw)
-    for raw in (_load(base, "appledash-2024-11-comments.json") or {}).get("comments", []):
+    for raw in _load(base, "appledash-2024-11-comments.json").get("comments", []):
         _user(board, raw.get("user_id"), raw.get("author"))
         board.comments[raw["id"]] = Comment(
             id=raw["id"],
@@ -151,11 +202,11 @@ def load_fixture_board(root: str | None = None) -> Board:
             edited_at=parse_time(raw.get("edited_at")),
             edit_reason=raw.get("edit_reason"),
         )
-    forums = (_load(base, "appledash-2024-11-forums.json") or {}).get("forums", [])
+    forums = _load(base, "appledash-2024-11-forums.json").get("forums", [])
     for i, raw in enumerate(forums, start=1):
         board.forums[i] = Forum(i, raw["name"], raw["short_name"], raw.get("description") or "")
     art = board.forum_by_short_name("art")
-    topics = (_load(base, "appledash-2024-11-topics.json") or {}).get("topics", [])
+    topics = _load(base, "appledash-2024-11-topics.json").get("topics", [])
     for i, raw in enumerate(topics, start=1):
         _user(board, raw.get("user_id"), raw.get("author"))
         board.topics[i] = Topic(
@@ -170,7 +221,7 @@ def load_fixture_board(root: str | None = None) -> Board:
             slug_override=raw.get("slug"),
             post_count_override=raw.get("post_count"),
         )
-    posts = (_load(base, "appledash-2024-11-posts.json") or {}).get("posts", [])
+    posts = _load(base, "appledash-2024-11-posts.json").get("posts", [])
     for pos, raw in enumerate(posts):
         _user(board, raw.get("user_id"), raw.get("author"))
         board.posts[raw["id"]] = Post(
@@ -184,7 +235,7 @@ def load_fixture_board(root: str | None = None) -> Board:
             edited_at=parse_time(raw.get("edited_at")),
             edit_reason=raw.get("edit_reason"),
         )
-    for raw in (_load(base, "appledash-2024-11-galleries.json") or {}).get("galleries", []):
+    for raw in _load(base, "appledash-2024-11-galleries.json").get("galleries", []):
         _user(board, raw.get("user_id"), raw.get("user"))
         board.galleries[raw["id"]] = Gallery(
             id=raw["id"],
@@ -196,7 +247,7 @@ def load_fixture_board(root: str | None = None) -> Board:
             spoiler_warning=raw.get("spoiler_warning") or "",
             thumbnail_id=raw.get("thumbnail_id", 0),
         )
-    for raw in _load(base, "appledash-2024-11-filters.json") or []:
+    for raw in _load(base, "appledash-2024-11-filters.json"):
         board.filters[raw["id"]] = Filter(
             id=raw["id"],
             name=raw["name"],
@@ -211,7 +262,7 @@ def load_fixture_board(root: str | None = None) -> Board:
             user_count=raw.get("user_count", 0),
         )
     board.default_filter_id = board.everything_filter_id = 56027
-    for raw in _load(base, "appledash-2024-11-users.json") or []:
+    for raw in _load(base, "appledash-2024-11-users.json"):
         avatar = raw.get("avatar_url")
         board.users[raw["id"]] = User(
             id=raw["id"],

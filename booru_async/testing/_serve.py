@@ -13,7 +13,24 @@ import anyio
 import anyio.to_thread
 
 if TYPE_CHECKING:
+    from types import ModuleType
+
     from booru_async.testing._app import FakeBooru
+
+
+def _uvicorn() -> ModuleType:
+    """uvicorn, or an error that names the extra to install (it is optional)."""
+    try:
+        import uvicorn
+    except ModuleNotFoundError as exc:
+        raise ModuleNotFoundError(
+            "serving the fake booru on a loopback socket (serve, serve_in_thread, the "
+            "fake_booru_url fixture) needs uvicorn, which comes with the 'serve' extra: "
+            "pip install 'booru-async[serve]'. The in-process fake (fake_booru, "
+            "FakeBooru.transport()) needs nothing extra.",
+            name="uvicorn",
+        ) from exc
+    return uvicorn
 
 
 @contextlib.contextmanager
@@ -22,9 +39,11 @@ def serve_in_thread(fake: FakeBooru, host: str = "127.0.0.1", port: int = 0) -> 
 
     While serving, ``fake.base_url`` is the loopback URL, so representation
     URLs point at the fake's own CDN routes.
-    """
-    import uvicorn
 
+    Raises:
+        ModuleNotFoundError: uvicorn is not installed (the ``serve`` extra).
+    """
+    uvicorn = _uvicorn()
     sock = socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     sock.bind((host, port))

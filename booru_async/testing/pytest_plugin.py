@@ -1,13 +1,23 @@
 """pytest fixtures for testing against :class:`~booru_async.testing.FakeBooru`.
 
-Enable with ``pytest_plugins = ["booru_async.testing.pytest_plugin"]``.
+Loaded by pytest through the ``pytest11`` entry point (``booru_async``) wherever
+booru-async is installed: no ``pytest_plugins`` line is needed (``-p no:booru_async``
+turns it off).
 
 * ``fake_booru_board`` - a generated :class:`Board` (a fresh copy per test of a
   board generated once per session; override the fixture for other boards);
 * ``fake_booru`` - a :class:`FakeBooru` over that board (in-process; use
   ``fake_booru.transport()`` with httpx);
 * ``fake_booru_url`` - the same fake served on a loopback socket; the value is
-  the base URL.
+  the base URL (needs uvicorn, from the ``serve`` extra; without it the fixture
+  raises :class:`ModuleNotFoundError` naming the extra).
+
+Example::
+
+    async def test_bot(fake_booru: FakeBooru) -> None:
+        async with ba.Client("derpibooru", base_url=fake_booru.base_url,
+                             transport=fake_booru.transport()) as client:
+            assert [i async for i in client.images.search("safe", limit=3)]
 
 The fixtures are synchronous, so they work with pytest-asyncio, anyio and
 trio test runners alike.

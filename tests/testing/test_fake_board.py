@@ -12,12 +12,6 @@ import pytest
 from realdata import FIXTURES
 
 from booru_async.testing import Board, FakeBooru, serve, tag_slug
-from booru_async.testing.pytest_plugin import (  # noqa: F401  (fixtures)
-    _fake_booru_session_board,
-    fake_booru,
-    fake_booru_board,
-    fake_booru_url,
-)
 
 Connect = Callable[[FakeBooru], httpx.AsyncClient]
 REAL = FIXTURES / "derpibooru"
@@ -149,7 +143,8 @@ def test_fixture_board_serves_recorded_objects() -> None:
 
 
 @pytest.mark.asyncio
-async def test_serve_context_manager_and_plugin(fake_booru: FakeBooru, fake_booru_url: str) -> None:  # noqa: F811
+async def test_serve_context_manager_and_plugin(fake_booru: FakeBooru, fake_booru_url: str) -> None:
+    # fake_booru / fake_booru_url come from the pytest11 entry point: nothing imports them.
     async with httpx.AsyncClient(base_url=fake_booru_url) as http:
         body = (await http.get("/api/v1/json/images/featured")).json()
     assert body["image"]["view_url"].startswith(fake_booru_url + "/img/view/")
