@@ -82,7 +82,12 @@ class Representations:
 
 @attrs.frozen(kw_only=True)
 class Intensities:
-    """Mean intensity of the four image quadrants (used by reverse search)."""
+    """Mean intensity of the four image quadrants (used by reverse search).
+
+    The scale depends on the site's software: Philomena computes them with
+    ``cli_intensities``, Twibooru with its older tool, and its API page warns that the two
+    are not comparable. Compare intensities only between images of the same site.
+    """
 
     nw: float
     ne: float
@@ -194,6 +199,10 @@ class Image:
     Hidden images (deleted or merged) have ``hidden=True``; then only ``id``, the three
     timestamps, ``deletion_reason`` and ``duplicate_of`` are known and the rest is ``None``
     (empty tuples for the sequences).
+
+    ``uploader`` is ``None`` for an anonymous upload on every flavour: where the legacy API
+    names the uploader ``"Background Pony #ABCD"`` or ``"Anonymous"``, that string stays in
+    ``extra["uploader"]``.
     """
 
     id: int
@@ -214,6 +223,9 @@ class Image:
     downvotes: int | None = None
     faves: int | None = None
     comment_count: int | None = None
+    #: How many tags the image has (every API page documents it; Twibooru's v3 posts omit
+    #: it, so there it is ``len(tags)``).
+    tag_count: int | None = None
     wilson_score: float | None = None
     width: int | None = None
     height: int | None = None

@@ -106,10 +106,20 @@ _LEGACY: dict[str, Route] = {
     ),
     "images.random": Route("/search.json", None, "search", params={"random_image": "1"}),
     # /search.json cannot sort by id; the raw window by id is the legacy keyset walk (§5.1).
+    # booru-on-rails ImagesController#index_constraints reads ``order`` (blank or ``a``:
+    # ascending, ``d``: descending), not ``sd``, so the unified name keeps its own spelling.
     "images.walk": Route(
-        "/images.json", "images", "search", params={"constraint": "id", "order": "d"}
+        "/images.json",
+        "images",
+        "search",
+        params={"constraint": "id", "order": "d"},
+        rename={"order": "order"},
     ),
-    "images.comments": Route("/images/{id}/comments.json", "comments", "comments"),
+    # CommentQuery.paginate pages by the user's comments_per_page (20 anonymous) and
+    # never reads ``perpage``.
+    "images.comments": Route(
+        "/images/{id}/comments.json", "comments", "comments", fixed_per_page=20
+    ),
     "images.reverse_search": Route(
         "/search/reverse.json",
         "search",
@@ -121,7 +131,8 @@ _LEGACY: dict[str, Route] = {
     "tags.search": Route(
         "/tags.json", None, "site", fixed_per_page=250, max_per_page=250, rename={"q": "tq"}
     ),
-    "galleries.get": Route("/galleries/{id}.json", None, "site"),
+    # GalleriesController#show: {"gallery": ..., "images": [...], "interactions": [...]}.
+    "galleries.get": Route("/galleries/{id}.json", "gallery", "site"),
     "profiles.get": Route("/profiles/{id}.json", None, "site"),
     "filters.get": Route("/filters/{id}.json", None, "site"),
     "filters.system": Route("/filters.json", "system_filters", "site", single_page=True),

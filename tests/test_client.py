@@ -256,7 +256,7 @@ async def test_with_options_shares_the_pool() -> None:
     [
         (lambda c: c.images.get("1"), TypeError),
         (lambda c: c.images.get(True), TypeError),
-        (lambda c: c.images.get(0), ValueError),
+        (lambda c: c.images.get(-1), ValueError),
         (lambda c: c.images.search("safe", per_page=51), ValueError),
         (lambda c: c.images.search("safe", order="up"), ValueError),
         (lambda c: c.images.search(None), TypeError),
@@ -321,7 +321,7 @@ async def test_a_key_echoed_in_an_error_page_is_redacted() -> None:
     assert "key=***" in info.value.body_excerpt
 
 
-@pytest.mark.parametrize("answer", [{"id": "abc"}, {"id": [1]}, {"id": 0}, {"id": 1.9}])
+@pytest.mark.parametrize("answer", [{"id": "abc"}, {"id": [1]}, {"id": -1}, {"id": 1.9}])
 async def test_legacy_random_with_a_bad_id_is_a_decode_error(answer: dict[str, Any]) -> None:
     with respx.mock(base_url=TWI) as router:
         router.get("/search.json").respond(json=answer)

@@ -13,6 +13,7 @@ cattrs hooks reject it with a path (``$.images[2].tag_ids``).
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Mapping
 from typing import Any
 from urllib.parse import quote, quote_plus
@@ -231,6 +232,25 @@ def _finish_image(out: dict[str, Any], extra: dict[str, Any], ctx: Context) -> N
     for key in ("tags", "tag_ids", "locations", "interactions"):
         if out.get(key) is None:
             out.pop(key, None)
+    if "tag_count" not in out and not out["hidden"] and type(out.get("tags")) is list:
+        # Twibooru's v3 posts and pre-2017 legacy payloads do not send it.
+        out["tag_count"] = len(out["tags"])
+
+
+#: How the legacy app names an anonymous uploader: ``ImageIndex#as_json`` sends the
+#: model's ``uploader`` (booru-on-rails ``AnonUserAttributable``: "Background Pony #ABCD",
+#: older payloads plain "Background Pony"); Twibooru, an anonymous-only site, "Anonymous".
+_LEGACY_ANONYMOUS = re.compile(r"Background Pony(?: #[0-9A-Fa-f]{4})?|Anonymous")
+
+
+def _finish_legacy_image(out: dict[str, Any], extra: dict[str, Any], ctx: Context) -> None:
+    # Philomena sends null for an anonymous uploader; the model says None everywhere and
+    # keeps the legacy string. ``uploader_id`` cannot decide it: 2016 payloads send null
+    # ids for named uploaders too.
+    name = out.get("uploader")
+    if type(name) is str and _LEGACY_ANONYMOUS.fullmatch(name):
+        extra["uploader"] = out.pop("uploader")
+    _finish_image(out, extra, ctx)
 
 
 def _finish_tag(out: dict[str, Any], extra: dict[str, Any], ctx: Context) -> None:
@@ -318,13 +338,17 @@ _LEGACY_IMAGE = Shape(
         "tag_ids": int_list,
         "tags": comma_list,
     },
-    finish=_finish_image,
+    finish=_finish_legacy_image,
     urls=frozenset({"view_url"}),
 )
 
 _TAG_FIELDS = _names(m.Tag) - {"site", "url"}
 _PHILOMENA_TAG = Shape(
-    fields=_TAG_FIELDS, finish=_finish_tag, urls=frozenset({"spoiler_image_uri"})
+    fields=_TAG_FIELDS,
+    # Furbooru's API page spells it ``spoiler_image``; the code emits ``spoiler_image_uri``.
+    renames={"spoiler_image": "spoiler_image_uri"},
+    finish=_finish_tag,
+    urls=frozenset({"spoiler_image_uri"}),
 )
 # Twibooru v3 and the legacy app send names in the relation fields; the model holds slugs.
 # Both descend from booru-on-rails, whose slugs are percent-escaped (see ``slugify``).

@@ -24,11 +24,12 @@ MAX_PER_PAGE = 50
 
 
 def check_id(value: object, what: str = "id") -> int:
-    """A positive integer id, or a clear TypeError/ValueError."""
+    """A non-negative integer id (Derpibooru's first image is 0), or a clear
+    TypeError/ValueError."""
     if isinstance(value, bool) or not isinstance(value, int):
         raise TypeError(f"{what} must be an int, not {type(value).__name__}")
-    if value < 1:
-        raise ValueError(f"{what} must be >= 1, not {value}")
+    if value < 0:
+        raise ValueError(f"{what} must be >= 0, not {value}")
     return value
 
 

@@ -95,9 +95,9 @@ class Images(Resource):
                 raise NotFound(f"no image matches {text!r}", status_code=404)
             if isinstance(picked, str) and picked.isascii() and picked.isdigit():
                 picked = int(picked)  # the legacy serialisers send string ids
-            if type(picked) is not int or picked < 1:
+            if type(picked) is not int or picked < 0:
                 raise DecodeError(
-                    f"random_image answered an id that is not a positive integer: {picked!r}",
+                    f"random_image answered an id that is not an integer >= 0: {picked!r}",
                     excerpt=excerpt(repr(body)),
                 )
             return await self.get(picked)

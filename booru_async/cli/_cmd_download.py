@@ -51,8 +51,9 @@ def parse_ids(_ctx: click.Context, _param: click.Parameter, value: str | None) -
     for part in value.replace(" ", ",").split(","):
         if not part:
             continue
-        if not part.isdigit() or int(part) < 1:
-            raise click.BadParameter(f"image ids are positive numbers, not {part!r}")
+        if not part.isascii() or not part.isdigit():
+            # Ids start at 0 (Derpibooru's first image is 0).
+            raise click.BadParameter(f"image ids are numbers >= 0, not {part!r}")
         ids.append(int(part))
     return list(dict.fromkeys(ids))
 

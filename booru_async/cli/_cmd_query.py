@@ -86,8 +86,8 @@ def _numeric(kind: str, value: str) -> int:
         raise click.BadParameter(
             f"a {kind} id is a number, not {value!r}", param_hint="ID"
         ) from None
-    if number < 1:
-        raise click.BadParameter(f"a {kind} id is >= 1", param_hint="ID")
+    if number < 0:
+        raise click.BadParameter(f"a {kind} id is >= 0", param_hint="ID")
     return number
 
 

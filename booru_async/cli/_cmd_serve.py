@@ -7,8 +7,12 @@ import ipaddress
 import signal
 import sys
 import threading
+from typing import TYPE_CHECKING
 
 import click
+
+if TYPE_CHECKING:
+    from booru_async.testing import RateBudget
 
 __all__ = ["serve"]
 
@@ -28,6 +32,23 @@ def _loopback(host: str) -> str:
     raise click.BadParameter(
         "the fake server only listens on loopback addresses", param_hint="--host"
     )
+
+
+def served_budgets(flavour: str) -> tuple[RateBudget, ...]:
+    """The budgets ``serve --rate-limits`` enforces: each flavour's own route groups
+    (the Twibooru fake serves its v3 routes and the legacy ones)."""
+    from booru_async.testing import (
+        DERPIBOORU_BUDGETS,
+        LEGACY_BUDGETS,
+        TWIBOORU_BUDGETS,
+    )
+
+    if flavour == "philomena":
+        return DERPIBOORU_BUDGETS
+    if flavour == "twibooru":
+        # Its legacy routes are the documented subset: search and single images.
+        return TWIBOORU_BUDGETS + tuple(b for b in LEGACY_BUDGETS if "comments" not in b.groups)
+    return LEGACY_BUDGETS
 
 
 def _interrupt(_signum: int, _frame: object) -> None:
@@ -75,18 +96,9 @@ def serve(
         raise click.ClickException(
             "serving needs uvicorn: pip install 'booru-async[serve]'"
         ) from None
-    from booru_async.testing import (
-        DERPIBOORU_BUDGETS,
-        TWIBOORU_BUDGETS,
-        Board,
-        FakeBooru,
-        RateBudget,
-        serve_in_thread,
-    )
+    from booru_async.testing import Board, FakeBooru, serve_in_thread
 
-    budgets: tuple[RateBudget, ...] = ()
-    if rate_limits:
-        budgets = TWIBOORU_BUDGETS if flavour != "philomena" else DERPIBOORU_BUDGETS
+    budgets = served_budgets(flavour) if rate_limits else ()
     board = Board.generate(seed=seed, images=images)
     fake = FakeBooru(
         board,

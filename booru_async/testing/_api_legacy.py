@@ -12,13 +12,14 @@ from typing import Any
 from urllib.parse import urlsplit
 from xml.sax.saxutils import escape
 
-from booru_async.testing._api_philomena import _analyse, fetch_input_file, visible_images
+from booru_async.testing._api_philomena import _analyse, visible_images
 from booru_async.testing._board import Image
 from booru_async.testing._context import Call, Route, route
 from booru_async.testing._http import (
     INT4_MAX,
     JSON_TYPE,
     Response,
+    Upload,
     json_response,
     parse_int_exact,
     parse_int_prefix,
@@ -29,7 +30,7 @@ from booru_async.testing._search import (
     filter_visible,
     pagination,
 )
-from booru_async.testing._sorting import parse_legacy_sort, sort_images
+from booru_async.testing._sorting import parse_legacy_sort, random_score, sort_images
 from booru_async.testing._urls import iso_ms
 from booru_async.testing._views_legacy import (
     Variant,
@@ -58,10 +59,24 @@ def _id(raw: str) -> int | None:
     return n if n is not None and 0 <= n <= INT4_MAX else None
 
 
+def _to_i(raw: object) -> int:
+    """Ruby's ``String#to_i``: the leading integer, else 0."""
+    if not isinstance(raw, str):
+        return 0
+    n = parse_int_prefix(raw)
+    return n if n is not None else 0
+
+
 def _page(c: Call) -> tuple[int, int]:
-    default = c.user.images_per_page if c.user is not None else 15
-    page = pagination(c.params, default, size_param="perpage")
-    return page.offset, page.size
+    """``ApplicationController#setup_pagination_and_tags``: ``perpage`` counts only when it
+    is between 1 and 50 (otherwise the default stays: 15, or the user's setting), and
+    ``page`` is ``to_i`` (0 and below read as the first page)."""
+    size = c.user.images_per_page if c.user is not None else 15
+    wanted = _to_i(c.params.get("perpage"))
+    if 1 <= wanted <= 50:
+        size = wanted
+    page = max(1, _to_i(c.params.get("page")))
+    return (page - 1) * size, size
 
 
 def _images_payload(
@@ -109,35 +124,81 @@ def _compare(op: str, a: float, b: float) -> bool:
     return a <= b
 
 
-def images_index(c: Call) -> Response:
-    deleted = "deleted" in c.params
-    constraint = c.params.get("constraint")
-    offset, size = _page(c)
-    if isinstance(constraint, str) and constraint in _CONSTRAINTS:
-        field = _CONSTRAINTS[constraint]
+#: Kaminari's ``default_per_page``: what ``Image.where(...).limit(n).page(@page)`` really
+#: returns, because the ``page`` scope sets its own ``limit`` after ours (kaminari 1.1.1,
+#: ``ActiveRecordModelExtension#page``), and booru-on-rails configures no other.
+CONSTRAINT_PAGE_SIZE = 25
+#: The front page lags by three minutes (``ApplicationController#frontpage_images``).
+FRONT_PAGE_LAG = 180
 
-        def value(i: Image) -> float:
-            return float(i.id) if field == "id" else getattr(i, field).timestamp()
 
-        images = [i for i in c.board.images.values() if deleted or not i.hidden_from_users]
-        for op in ("gt", "gte", "lt", "lte"):
-            bound = _bound(field, c.params.get(op))
-            if bound is not None:
-                images = [i for i in images if _compare(op, value(i), bound)]
-        images.sort(key=lambda i: (value(i), i.id), reverse=c.params.get("order") != "a")
-    else:
-        images = list(visible_images(c))
-        if deleted:
-            images += [i for i in c.board.images.values() if i.hidden_from_users]
-        images.sort(key=lambda i: (i.created_at, i.id), reverse=True)
-    window = images[offset : offset + size]
+def _constrained(c: Call, field: str) -> Response:
+    """``ImagesController#index_constraints`` (booru-on-rails 8aa5a8f).
+
+    A raw database window: ``order`` blank or ``a`` is ascending, ``d`` descending and
+    anything else an empty list; ``gt``/``gte``/``lt``/``lte`` bound the constraint
+    column; ``deleted`` (any value) keeps hidden images. ``page`` and ``perpage`` do
+    nothing: the controller pages with ``@page``, which it never sets, and Kaminari's
+    ``page`` scope replaces the ``limit(@per_page)`` before it, so every answer is the
+    first 25 rows.
+    """
+    order = c.params.get("order")
+    if order not in (None, "", "a", "d"):
+        return _index_body(c, [])
+
+    def value(i: Image) -> float:
+        return float(i.id) if field == "id" else getattr(i, field).timestamp()
+
+    include_deleted = "deleted" in c.params
+    images = [i for i in c.board.images.values() if include_deleted or not i.hidden_from_users]
+    for op in ("gt", "gte", "lt", "lte"):
+        raw = c.params.get(op)
+        if raw is None:
+            continue
+        bound = _bound(field, raw)
+        if bound is None:
+            # PostgreSQL refuses the cast ("invalid input syntax"); the query runs lazily in
+            # ``index``, outside the ``rescue`` of ``index_constraints``, so Rails answers 500.
+            return json_response(500, {"status": 500, "error": "Internal Server Error"})
+        images = [i for i in images if _compare(op, value(i), bound)]
+    images.sort(key=value, reverse=order == "d")
+    return _index_body(c, images[:CONSTRAINT_PAGE_SIZE], index_stubs=True)
+
+
+def _index_body(c: Call, window: list[Image], *, index_stubs: bool = False) -> Response:
     return json_response(
         200,
         {
-            "images": _images_payload(c, window, index_stubs=True),
+            "images": _images_payload(c, window, index_stubs=index_stubs),
             "interactions": interactions(c.view, window, c.user, variant(c)),
         },
     )
+
+
+def images_index(c: Call) -> Response:
+    """``GET /images.json``: the keyset window with ``constraint``, else the front page."""
+    constraint = c.params.get("constraint")
+    if constraint is not None:
+        field = _CONSTRAINTS.get(constraint) if isinstance(constraint, str) else None
+        if field is None:
+            return _index_body(c, [])  # ``index_constraints``: ``else return []``
+        return _constrained(c, field)
+    # ``frontpage_images``: ``created_at.lte: 3 minutes ago``, newest first, paged.
+    cutoff = c.now_dt - timedelta(seconds=FRONT_PAGE_LAG)
+    images = [i for i in visible_images(c) if i.created_at < cutoff]
+    twibooru = variant(c) == "twibooru"
+    if twibooru and "deleted" in c.params:
+        # Twibooru's page documents ``deleted`` on the front page (booru-on-rails honours
+        # it only with ``constraint``; staff use ``del`` there).
+        images += [i for i in c.board.images.values() if i.hidden_from_users]
+    if twibooru and "random_image" in c.params:
+        # Documented by Twibooru as "order the images randomly"; its source is not public.
+        seed = c.fake.random_seed()
+        images.sort(key=lambda i: (random_score(seed, i.id), i.id))
+    else:
+        images.sort(key=lambda i: (i.created_at, i.id), reverse=True)
+    offset, size = _page(c)
+    return _index_body(c, images[offset : offset + size], index_stubs=True)
 
 
 def image_show(c: Call) -> Response:
@@ -191,6 +252,9 @@ def search(c: Call) -> Response:
 
 
 def image_comments(c: Call) -> Response:
+    """``Images::CommentsController#index`` with ``CommentQuery.paginate``: pages of the
+    user's ``comments_per_page`` (20 when anonymous) whatever ``perpage`` says, newest
+    first; ``total`` is the image's ``comments_count``."""
     iid = _id(c.args["id"])
     image = c.board.images.get(iid) if iid is not None else None
     if image is None:
@@ -204,16 +268,25 @@ def image_comments(c: Call) -> Response:
         key=lambda cm: (cm.created_at, cm.id),
         reverse=True,
     )
-    window = pagination(c.params, 25, size_param="perpage").window(comments)
+    size = c.user.comments_per_page if c.user is not None else COMMENTS_PER_PAGE
+    page = max(1, _to_i(c.params.get("page")))
+    window = comments[(page - 1) * size : page * size]
     return json_response(
-        200, {"comments": [comment_json(c.view, cm) for cm in window], "total": len(comments)}
+        200,
+        {"comments": [comment_json(c.view, cm) for cm in window], "total": image.comments_count},
     )
 
 
+#: ``CommentQuery.paginate``: ``current_user&.comments_per_page || 20``.
+COMMENTS_PER_PAGE = 20
+
+
 def watched(c: Call) -> Response:
+    """``Images::WatchedsController#show``: ``my:watched``, newest first, paged."""
     user = c.user
     if user is None:
-        return json_response(403, {})
+        # ``UserFilter#require_user`` for a JSON request.
+        return json_response(403, {"message": "Sorry, you need to sign in to view this page."})
     wanted = set(user.watched_tag_ids)
     images = [i for i in visible_images(c) if wanted & set(i.tag_ids)]
     images.sort(key=lambda i: (i.created_at, i.id), reverse=True)
@@ -229,26 +302,29 @@ def watched(c: Call) -> Response:
 
 
 _PERIODS = {"h": 3600, "d": 86400, "w": 7 * 86400}
+#: ``ListsController#index`` asks for three images per list.
+LIST_SIZE = 3
 
 
 def lists(c: Call) -> Response:
+    """``ListsController#index``: three lists of three images; ``last`` (``TimePeriod``:
+    the first ``<n>h|d|w`` anywhere in the value) bounds ``first_seen_at`` of the top
+    scoring and top commented lists. booru-on-rails defaults to 3 days, Twibooru's page
+    says 7."""
     last = c.params.get("last")
-    default = "7d" if variant(c) == "twibooru" else "3d"
-    m = re.fullmatch(r"(\d+)([hdw])", last if isinstance(last, str) else default) or re.fullmatch(
-        r"(\d+)([hdw])", default
-    )
-    assert m is not None
-    since = c.now_dt - timedelta(seconds=int(m[1]) * _PERIODS[m[2]])
+    m = re.search(r"(\d+)([hdw])", last) if isinstance(last, str) else None
+    seconds = int(m[1]) * _PERIODS[m[2]] if m else (7 if variant(c) == "twibooru" else 3) * 86400
+    since = c.now_dt - timedelta(seconds=seconds)
     pool = visible_images(c)
-    recent = [i for i in pool if i.created_at >= since]
-    offset, size = _page(c)
+    recent = [i for i in pool if i.first_seen_at >= since]
 
     def top(items: list[Image], key: Any) -> list[Image]:
-        return sorted(items, key=key, reverse=True)[offset : offset + size]
+        return sorted(items, key=key, reverse=True)[:LIST_SIZE]
 
-    ts = top(recent, lambda i: (i.score, i.id))
+    # ``get_top_scoring``: score, then first_seen_at; ``get_top_commented``: comments, id.
+    ts = top(recent, lambda i: (i.score, i.first_seen_at))
     tc = top(recent, lambda i: (i.comments_count, i.id))
-    at = top(pool, lambda i: (i.score, i.id))
+    at = top(pool, lambda i: (i.score, i.first_seen_at))
     return json_response(
         200,
         {
@@ -294,9 +370,8 @@ def tag_show(c: Call) -> Response:
         200,
         {
             "tag": tag_json(c.view, tag),
-            "aliases": [
-                tag_json(c.view, t) for t in c.board.tags.values() if t.aliased_to == tag.id
-            ],
+            # ``TagsController#show``: ``@tag.aliases.map(&:name)``.
+            "aliases": [t.name for t in c.board.tags.values() if t.aliased_to == tag.id],
             "dnp_entries": [
                 {
                     "id": d.id,
@@ -374,6 +449,7 @@ def profile_show(c: Call) -> Response:
 
 
 def _gallery(c: Call, gallery: Any, with_images: bool) -> dict[str, Any]:
+    """``GalleryIndex#as_json`` (``image_ids`` only with ``include_images``)."""
     out = {
         "id": gallery.id,
         "title": gallery.title,
@@ -386,35 +462,74 @@ def _gallery(c: Call, gallery: Any, with_images: bool) -> dict[str, Any]:
         "image_count": len(gallery.image_ids),
     }
     if with_images:
-        out["image_ids"] = list(gallery.image_ids)
+        out["image_ids"] = list(reversed(gallery.image_ids))  # ``order(position: :desc)``
     return out
 
 
 def galleries_index(c: Call) -> Response:
+    """``GalleriesController#index``: a bare array; ``include_images`` adds ``image_ids``."""
     galleries = sorted(c.board.galleries.values(), key=lambda g: (g.created_at, g.id), reverse=True)
-    window = pagination(c.params, 25, size_param="perpage").window(galleries)
-    return json_response(200, {"galleries": [_gallery(c, g, False) for g in window]})
+    galleries = [g for g in galleries if g.image_ids or c.params.get("show_empty")]
+    offset, size = _page(c)
+    with_images = bool(c.params.get("include_images"))
+    return json_response(
+        200, [_gallery(c, g, with_images) for g in galleries[offset : offset + size]]
+    )
 
 
 def gallery_show(c: Call) -> Response:
+    """``GalleriesController#show``: ``{gallery, images, interactions}``, the images in
+    gallery order (newest position first), filtered and paged like a search."""
     gid = _id(c.args["id"])
     gallery = c.board.galleries.get(gid) if gid is not None else None
     if gallery is None:
         return rails_not_found()
-    return json_response(200, _gallery(c, gallery, True))
+    positions = {iid: pos for pos, iid in enumerate(gallery.image_ids)}
+    members = [i for i in visible_images(c) if i.id in positions]
+    members.sort(key=lambda i: positions[i.id], reverse=True)
+    offset, size = _page(c)
+    window = members[offset : offset + size]
+    return json_response(
+        200,
+        {
+            "gallery": _gallery(c, gallery, False),
+            "images": _images_payload(c, window),
+            "interactions": interactions(c.view, window, c.user, variant(c)),
+        },
+    )
+
+
+def _to_reverse_form(c: Call) -> Response:
+    """``redirect_to search_reverse_path`` after a flash: a 302 to the HTML form."""
+    location = f"{c.roots.site_url}/search/reverse"
+    body = f'<html><body>You are being <a href="{escape(location)}">redirected</a>.</body></html>'
+    resp = Response(302, body.encode(), "text/html; charset=utf-8")
+    resp.set_header("Location", location)
+    return resp
 
 
 def reverse(c: Call) -> Response:
-    params = dict(c.params)
-    if "scraper_url" in params and "url" not in params:
-        params["url"] = params["scraper_url"]
-    data = fetch_input_file(c, params)
+    """``SearchController#reverse`` (POST ``/search/reverse.json``).
+
+    ``scraper_url`` is scraped, or the multipart ``image`` read; when neither gives an
+    image, or the image cannot be analysed, the controller sets a flash and redirects to
+    the HTML form (302), JSON request or not. ``fuzziness`` is clamped to 0.1..5.0.
+    """
+    upload = c.params.get("image")
+    data: bytes | None
+    if isinstance(upload, Upload):
+        data = upload.data
+    else:
+        url = c.params.get("scraper_url")
+        data = c.fake.resolve_url(url) if isinstance(url, str) and url else None
+    if data is None:
+        return _to_reverse_form(c)
+    analysed = _analyse(c, data)
+    if analysed is None:
+        return _to_reverse_form(c)
     raw = c.params.get("fuzziness")
     fuzz = float(raw) if isinstance(raw, str) and re.fullmatch(r"\d+(\.\d+)?", raw) else 0.25
     fuzz = min(5.0, max(0.1, fuzz))
-    analysed = _analyse(c, data) if data is not None else None
-    if analysed is None:
-        return json_response(200, {"search": [], "total": 0})
     ints, aspect = analysed
     found = [
         i
@@ -428,11 +543,26 @@ def reverse(c: Call) -> Response:
     return json_response(200, {"search": _images_payload(c, found), "total": len(found)})
 
 
+def reverse_form(c: Call) -> Response:
+    """``GET /search/reverse``: the HTML form the failed JSON requests are sent to."""
+    form = (
+        "<!DOCTYPE html><html><head><title>Reverse Search</title></head><body>"
+        '<form action="/search/reverse" method="post" enctype="multipart/form-data">'
+        '<input type="url" name="scraper_url"><input type="file" name="image">'
+        '<input type="number" name="fuzziness" value="0.25"></form></body></html>'
+    )
+    return Response(200, form.encode(), "text/html; charset=utf-8")
+
+
+# Groups: ``search``, ``image`` and ``comments`` take the names the SDK's profiles and
+# :data:`~booru_async.testing.LEGACY_BUDGETS` use; the rest share ``api``.
 ROUTES: tuple[Route, ...] = (
     route("GET", "/images", images_index, "api"),
     route("GET", "/images/watched", watched, "api"),
-    route("GET", "/images/:id", image_show, "api"),
-    route("GET", "/images/:id/comments", image_comments, "api"),
+    # Twibooru's page names its watched feed ``/posts/watched.json``.
+    route("GET", "/posts/watched", watched, "api"),
+    route("GET", "/images/:id", image_show, "image"),
+    route("GET", "/images/:id/comments", image_comments, "comments"),
     route("GET", "/search", search, "search"),
     route("POST", "/search/reverse", reverse, "search"),
     route("GET", "/tags", tags_index, "api"),
@@ -446,7 +576,18 @@ ROUTES: tuple[Route, ...] = (
     route("GET", "/galleries/:id", gallery_show, "api"),
 )
 
+#: The HTML form a failed reverse search is redirected to (no ``.json`` suffix).
+REVERSE_FORM = route("GET", "/search/reverse", reverse_form, "api")
+
 #: The subset Twibooru documents for its legacy API (§6.3).
 TWIBOORU_LEGACY_PATHS = frozenset(
-    {"/images", "/images/:id", "/search", "/oembed", "/lists", "/images/watched"}
+    {
+        "/images",
+        "/images/:id",
+        "/search",
+        "/oembed",
+        "/lists",
+        "/images/watched",
+        "/posts/watched",
+    }
 )

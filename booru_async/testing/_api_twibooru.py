@@ -6,7 +6,7 @@ from booru_async.testing._api_philomena import visible_images
 from booru_async.testing._context import Call, Route, route
 from booru_async.testing._http import INT4_MAX, Response, json_response, parse_int_exact
 from booru_async.testing._search import SearchError, compile_search, pagination
-from booru_async.testing._sorting import parse_legacy_sort, sort_images
+from booru_async.testing._sorting import parse_twibooru_sort, sort_images
 from booru_async.testing._views_twibooru import comment_json, gallery_json, post_json, tag_json
 
 PREFIX = "/api/v3"
@@ -66,7 +66,9 @@ def search_posts(c: Call) -> Response:
     except SearchError as exc:
         return error(422, exc.message)
     hits = [i for i in visible_images(c) if pred(c.doc("images", i))]
-    spec = parse_legacy_sort(c.params.get("sf"), c.params.get("sd"), random_seed=c.fake.random_seed)
+    spec = parse_twibooru_sort(
+        c.params.get("sf"), c.params.get("sd"), random_seed=c.fake.random_seed
+    )
     ordered = sort_images(c.board, hits, spec)
     default = c.user.images_per_page if c.user is not None else 15
     window = pagination(c.params, default).window(ordered)

@@ -19,8 +19,11 @@ from booru_async.testing import _api_legacy, _api_philomena, _api_twibooru
 from booru_async.testing._board import Board, Image, User
 from booru_async.testing._cdn import serve_cdn
 from booru_async.testing._config import (
-    CACHE_PHOENIX,
+    CACHE_PROXY,
     CACHE_RAILS,
+    LEGACY_BUDGETS,
+    TWIBOORU_BUDGETS,
+    TWIBOORU_HEADER_FALLBACK,
     FakeBehaviour,
     Fault,
 )
@@ -124,6 +127,9 @@ class FakeBooru:
         self.stats = Stats()
         self.base_url = DEFAULT_BASE_URL
         self._limiter = RateLimiter()
+        # Accounting behind the X-RL headers of a Twibooru fake whose configured budgets do
+        # not cover a route (never refuses anything).
+        self._header_limiter = RateLimiter()
         self._antibot = AntiBotState()
         self._faults = FaultPicker(self._behaviour.seed)
         self._rng = random.Random(f"fake:{self._behaviour.seed}")
@@ -194,6 +200,7 @@ class FakeBooru:
         """Forget rate-limit windows, challenges, bans, fault counters and stats."""
         with self._lock:
             self._limiter.reset()
+            self._header_limiter.reset()
             self._antibot.reset()
             self._faults.reseed(self._behaviour.seed)
             self.stats.clear()
@@ -400,6 +407,8 @@ class FakeBooru:
                     fmt = suffix[1:]
                     break
             else:
+                if _api_legacy.REVERSE_FORM.match(method, segments) is not None:
+                    return _api_legacy.REVERSE_FORM, {"format": "html"}, True
                 return None, {}, False
         exists = False
         for r in self._routes():
@@ -515,15 +524,23 @@ class FakeBooru:
                 return html_response(501, CHALLENGE_501), None, []
         decision = self._limiter.check(b.rate_budgets, group, now)
         rl_headers: list[tuple[str, str]] = []
+        shown = decision
+        if b.flavour == "twibooru" and decision.limit is None and group != "cdn":
+            # Twibooru answers every API request with X-RL headers (its API page); report
+            # the documented budget of the route without enforcing it.
+            documented = tuple(
+                r for r in TWIBOORU_BUDGETS + LEGACY_BUDGETS if r.applies_to(group)
+            ) or (TWIBOORU_HEADER_FALLBACK,)
+            shown = self._header_limiter.check(documented, group, now)
         if (
-            b.rate_limit_style == "twibooru"
-            and decision.limit is not None
-            and decision.reset_at is not None
+            (b.rate_limit_style == "twibooru" or b.flavour == "twibooru")
+            and shown.limit is not None
+            and shown.reset_at is not None
         ):
             rl_headers = [
-                ("X-RL", str(decision.limit)),
-                ("X-RL-Remaining", str(decision.remaining)),
-                ("X-RL-Reset", format_reset(decision.reset_at, now, b.reset_format)),
+                ("X-RL", str(shown.limit)),
+                ("X-RL-Remaining", str(shown.remaining or 0)),
+                ("X-RL-Reset", format_reset(shown.reset_at, now, b.reset_format)),
             ]
         if not decision.allowed:
             self.stats.rate_limited.append(record)
@@ -553,7 +570,9 @@ class FakeBooru:
             b.flavour == "twibooru" and not req.path.startswith("/api/")
         )
         if resp.get_header("cache-control") is None:
-            default = CACHE_PHOENIX if b.flavour == "philomena" else CACHE_RAILS
+            # Production Philomena sits behind its reference proxy, which replaces Phoenix's
+            # ``max-age=0, private, must-revalidate`` (docker/production/web/Caddyfile).
+            default = CACHE_PROXY if b.flavour == "philomena" else CACHE_RAILS
             resp.set_header("cache-control", b.cache_control or default)
         resp.set_header("date", formatdate(now + b.date_skew, usegmt=True))
         resp.set_header("x-request-id", uuid.UUID(int=random.Random(now).getrandbits(128)).hex)

@@ -150,12 +150,16 @@ class FakeBehaviour:
     ``avatar_root``/``badge_root``/``tag_root`` likewise.
 
     Headers: ``cache_control`` (one of :data:`CACHE_PHOENIX`, :data:`CACHE_PROXY`,
-    :func:`cacheable`; ``None`` = flavour default), ``etag`` (weak ETags plus
-    ``304`` on ``If-None-Match``; ``None`` = on for legacy routes only),
+    :func:`cacheable`; ``None`` = flavour default: :data:`CACHE_PROXY` on Philomena, as
+    production answers behind its proxy, :data:`CACHE_RAILS` on the legacy routes),
+    ``etag`` (weak ETags plus ``304`` on ``If-None-Match``; ``None`` = on for legacy
+    routes only),
     ``date_skew`` (seconds added to the ``Date`` header).
 
     Rate limiting: ``rate_budgets``, ``rate_limit_style`` (``"twibooru"``: ``X-RL``
-    headers on every response; ``"proxy"``: ``Retry-After`` + HTML body on 429),
+    headers on every response; ``"proxy"``: ``Retry-After`` + HTML body on 429; a
+    ``twibooru`` flavour fake sends ``X-RL`` headers whatever the style, counted against
+    the documented budgets when ``rate_budgets`` covers no budget for the route),
     ``reset_format`` for ``X-RL-Reset``, ``anti_bot``.
 
     Faults: ``faults`` (tried in order; the first that fires wins), ``seed`` for
@@ -207,3 +211,19 @@ TWIBOORU_BUDGETS = (
     RateBudget(limit=60, window=60.0, groups=("posts",), algorithm="fixed"),
     RateBudget(limit=60, window=60.0, groups=("posts/comments",), algorithm="fixed"),
 )
+
+#: The legacy ``.json`` routes' groups (``search``, ``image``, ``comments``) under
+#: Twibooru's per-minute figures. booru-on-rails limited no read route (only the
+#: ``RateLimitable`` actions: uploads, comments, reports); Twibooru documents its limits
+#: for the v3 routes only, so these are an assumption: the same kind of request, the same
+#: budget.
+LEGACY_BUDGETS = (
+    RateBudget(limit=10, window=60.0, groups=("search",), algorithm="fixed"),
+    RateBudget(limit=60, window=60.0, groups=("image",), algorithm="fixed"),
+    RateBudget(limit=60, window=60.0, groups=("comments",), algorithm="fixed"),
+)
+
+#: What a Twibooru fake reports in ``X-RL*`` for a route no configured budget covers: the
+#: real site sends the headers on every API answer. Twibooru documents four routes; any
+#: other is assumed to have the common 60 per minute.
+TWIBOORU_HEADER_FALLBACK = RateBudget(limit=60, window=60.0, groups=("*",), algorithm="fixed")

@@ -88,7 +88,11 @@ class Call:
 
     @property
     def qctx(self) -> QueryContext:
-        return QueryContext(self.board, self.now_dt, self.user, self.grammar, self.behaviour.master)
+        b = self.behaviour
+        rails = b.flavour == "legacy" and b.legacy_variant == "derpibooru"
+        return QueryContext(
+            self.board, self.now_dt, self.user, self.grammar, b.master, rails_dates=rails
+        )
 
     @property
     def compiled(self) -> CompiledFilter:

@@ -225,6 +225,8 @@ class QueryContext:
     user: User | None
     grammar: Grammar = "philomena"
     master: bool = False
+    #: booru-on-rails' strict dates (the ``legacy`` flavour's Derpibooru variant).
+    rails_dates: bool = False
 
 
 def compile_search(
@@ -277,6 +279,7 @@ def compile_search(
             watched=watched if user is not None else None,
             in_filter=inside_filter,
             master=ctx.master,
+            rails_dates=ctx.rails_dates,
         )
     except _query.QueryError as exc:
         raise SearchError(exc.message) from exc

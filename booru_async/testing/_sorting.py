@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Literal
@@ -79,6 +80,8 @@ class SortSpec:
     descending: bool = True
     seed: int = 0
     gallery_id: int = 0
+    #: booru-on-rails: ties broken by id descending whatever the direction.
+    id_desc_tiebreak: bool = False
 
 
 def parse_philomena_sort(
@@ -109,26 +112,36 @@ def parse_philomena_sort(
 
 
 def parse_legacy_sort(sf: object, sd: object, *, random_seed: Callable[[], int]) -> SortSpec:
-    """booru-on-rails / Twibooru sort names (``created_at`` is the default)."""
+    """booru-on-rails ``ApplicationController#parse_sort`` (derpibooru/booru-on-rails 8aa5a8f).
+
+    ``sd`` is ``asc`` or ``desc`` (anything else: ``desc``); ``sf`` is one of the names in
+    :data:`LEGACY_FIELDS`, ``random``, ``random:<digits>`` or ``gallery_id:<digits>``.
+    Anything else, Philomena names such as ``faves`` or ``id`` included, silently falls
+    back to ``created_at``. ``created_at``, ``updated_at`` and ``random`` sort on their own;
+    every other field is followed by ``id`` descending.
+    """
     desc = sd != "asc"
-    if not isinstance(sf, str):
-        return SortSpec("field", "created_at", desc)
-    if sf == "random":
-        return SortSpec("random", descending=desc, seed=random_seed())
-    if sf.startswith("random:"):
-        seed = parse_int_prefix(sf[len("random:") :])
-        return SortSpec("random", descending=desc, seed=random_seed() if seed is None else seed)
-    if sf.startswith("gallery_id:"):
-        gid = parse_int_prefix(sf[len("gallery_id:") :])
-        if gid is None:
-            return SortSpec("field", "created_at", desc)
-        return SortSpec("gallery", descending=desc, gallery_id=gid)
-    target = LEGACY_FIELDS.get(sf)
-    if target is None and sf in PHILOMENA_FIELDS:
-        target = sf
+    if isinstance(sf, str):
+        if sf == "random":
+            return SortSpec("random", descending=desc, seed=random_seed())
+        if re.fullmatch(r"random:(\d+)", sf):
+            return SortSpec("random", descending=desc, seed=int(sf[len("random:") :]))
+        if re.fullmatch(r"gallery_id:(\d+)", sf):
+            return SortSpec("gallery", descending=desc, gallery_id=int(sf[len("gallery_id:") :]))
+    target = LEGACY_FIELDS.get(sf, "created_at") if isinstance(sf, str) else "created_at"
     if target == "_score":
         return SortSpec("score", "_score", desc)
-    return SortSpec("field", target or "created_at", desc)
+    alone = target in ("created_at", "updated_at")
+    return SortSpec("field", target, desc, id_desc_tiebreak=not alone)
+
+
+def parse_twibooru_sort(sf: object, sd: object, *, random_seed: Callable[[], int]) -> SortSpec:
+    """Twibooru v3 ``/search/posts``: its source is not public. The fake reads the legacy
+    names and Philomena's (the page documents ``sf`` without listing values); the SDK
+    only sends the names both lineages share."""
+    if isinstance(sf, str) and sf not in LEGACY_FIELDS and sf in PHILOMENA_FIELDS:
+        return SortSpec("field", sf, sd != "asc")
+    return parse_legacy_sort(sf, sd, random_seed=random_seed)
 
 
 def sort_images(board: Board, images: Sequence[Image], spec: SortSpec) -> list[Image]:
@@ -151,4 +164,10 @@ def sort_images(board: Board, images: Sequence[Image], spec: SortSpec) -> list[I
         outside = [i for i in items if i.id not in positions]
         inside.sort(key=lambda i: positions[i.id], reverse=desc)
         return inside + outside
+    if spec.id_desc_tiebreak:
+        # Two stable sorts: id descending first, then the field (Python keeps the order
+        # of equal keys, also with ``reverse=True``).
+        items.sort(key=lambda i: i.id, reverse=True)
+        items.sort(key=lambda i: field_value(board, i, spec.field), reverse=desc)
+        return items
     return sorted(items, key=lambda i: (field_value(board, i, spec.field), i.id), reverse=desc)

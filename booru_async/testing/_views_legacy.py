@@ -143,6 +143,8 @@ def image_json(ctx: ViewContext, image: Image, variant: Variant, *, single: bool
         "comment_count": image.comments_count,
         "tags": _tag_string(ctx, image),
         "tag_ids": [str(t.id) for t in tags],
+        # booru-on-rails ImageIndex#as_json merges as_compact_indexed_json, which has it.
+        "tag_count": len(tags),
         "width": image.width,
         "height": image.height,
         "aspect_ratio": image.aspect_ratio,

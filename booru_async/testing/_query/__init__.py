@@ -106,6 +106,7 @@ def compile_query(
     in_filter: bool = False,
     in_watch: bool = False,
     master: bool = False,
+    rails_dates: bool = False,
 ) -> Callable[[Mapping[str, Any]], bool]:
     """Parse ``q`` for ``index`` and return a predicate over documents.
 
@@ -127,6 +128,8 @@ def compile_query(
       errors, as on the server.
     * ``master`` follows Philomena master: an anonymous ``my:`` query is an error
       (``You must be logged in to use `my' queries.``) rather than a tag name.
+    * ``rails_dates`` (legacy grammar) reads dates as booru-on-rails did, strictly,
+      rather than as Twibooru's lenient ``fancy_searchable`` gem.
     """
     if q is None:
         q = ""
@@ -145,6 +148,7 @@ def compile_query(
         in_filter=in_filter,
         in_watch=in_watch,
         master=master and grammar == "philomena",
+        rails_dates=rails_dates and grammar == "legacy",
     )
     if grammar == "legacy":
         tree = _legacy.parse(q, ctx)

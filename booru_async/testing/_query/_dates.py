@@ -295,3 +295,79 @@ def legacy_absolute(value: str) -> tuple[int, int]:
     lower = _ruby_time(start, offset)
     upper = _ruby_time(end_parts, offset) + SECOND
     return lower, upper
+
+
+# --- booru-on-rails (pre-2020 Derpibooru) --------------------------------------------------
+
+# lib/search_parser.rb, SearchTerm#normalize_val (date branch) of derpibooru/booru-on-rails
+# 8aa5a8f: the value is consumed piece by piece with these patterns and anything that does
+# not fit is an error, unlike fancy_searchable's lenient ``split.map(&:to_i)`` (so
+# ``created_at:garbage`` is a 400 on booru-on-rails but year 0 on Twibooru).
+_RAILS_PIECES = (
+    re.compile(r"(\d{4})", re.ASCII),
+    re.compile(r"-(\d{2})", re.ASCII),
+    re.compile(r"-(\d{2})", re.ASCII),
+    re.compile(r"(?:[ \t\r\n\f\v]+|T|t)(\d{2})", re.ASCII),
+    re.compile(r":(\d{2})", re.ASCII),
+    re.compile(r":(\d{2})", re.ASCII),
+)
+_RAILS_DEFAULTS = (0, 1, 1, 0, 0, 0)
+
+
+def rails_relative(value: str, now: int) -> tuple[int, int] | None:
+    """lib/relative_date_parser.rb of booru-on-rails: like fancy_searchable's, without
+    ``fortnight``."""
+    bounds = legacy_relative(value, now)
+    if bounds is None or "fortnight" in value:
+        return None
+    return bounds
+
+
+def rails_absolute(value: str) -> tuple[int, int]:
+    """booru-on-rails' strict ISO-8601 reading: ``[lower, upper)``; ``ValueError`` when the
+    server would fall through to the relative parser (and then refuse the value)."""
+    zone: str | None = None
+
+    def take_zone(match: re.Match[str]) -> str:
+        nonlocal zone
+        zone = match.group().strip(" \t\r\n\f\v")
+        return ""
+
+    rest = _LEGACY_ZONE.sub(take_zone, value)
+    offset = 0
+    if zone is not None and zone not in ("z", "Z"):
+        hours, minutes = int(zone[1:3]), int(zone[4:6])
+        if hours > 23 or minutes > 59:
+            raise ValueError
+        offset = (hours * 3600 + minutes * 60) * (1 if zone[0] == "+" else -1)
+    parts: list[int | None] = [None] * 6
+    target = -1
+    for pattern in _RAILS_PIECES:
+        if not rest:
+            break
+        target += 1
+        match = pattern.match(rest)
+        if match is None:
+            raise ValueError
+        parts[target] = int(match.group(1))
+        rest = rest[match.end() :]
+    # Pieces beyond the sixth are ignored, as the Ruby loop stops after six patterns.
+
+    def build(values: list[int | None]) -> int:
+        filled = [d if v is None else v for v, d in zip(values, _RAILS_DEFAULTS, strict=True)]
+        return _ruby_time(filled, offset)
+
+    lower = build(parts)
+    while True:
+        current = parts[target]
+        assert current is not None
+        parts[target] = current + 1
+        try:
+            return lower, build(parts)
+        except ValueError:
+            # Days and months roll back to 1, time pieces to 0, and the next larger piece
+            # is increased (the ``rescue`` branch of the Ruby loop).
+            parts[target] = 1 if target < 3 else 0
+            target -= 1
+            if target < 0:
+                raise

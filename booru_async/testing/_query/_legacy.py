@@ -324,7 +324,19 @@ class _Term:
     def date(self, field: str, value: str, op: str | None) -> dict[str, int]:
         if not value:
             raise QueryError(f'Field "{field}" missing date/time value.')
-        bounds = _dates.legacy_relative(value, self.ctx.now)
+        bounds: tuple[int, int] | None
+        if self.ctx.rails_dates:
+            # booru-on-rails tries the absolute form first, then the relative one.
+            try:
+                bounds = _dates.rails_absolute(value)
+            except ValueError:
+                bounds = _dates.rails_relative(value, self.ctx.now)
+            if bounds is None:
+                raise QueryError(
+                    f'Value "{value}" is not recognized as a valid ISO 8601 date/time.'
+                )
+        else:
+            bounds = _dates.legacy_relative(value, self.ctx.now)
         if bounds is None:
             try:
                 bounds = _dates.legacy_absolute(value)

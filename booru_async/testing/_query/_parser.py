@@ -77,6 +77,9 @@ class Context:
     #: Philomena master: ``my:`` is a field for everyone, and an anonymous ``my:`` query
     #: is an error instead of a tag literal.
     master: bool = False
+    #: Legacy grammar only: booru-on-rails' strict date reading instead of
+    #: fancy_searchable's lenient one (``created_at:garbage`` is then an error).
+    rails_dates: bool = False
 
 
 def parse(source: str, ctx: Context) -> Node:
