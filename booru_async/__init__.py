@@ -10,7 +10,8 @@ async with ba.Client("derpibooru") as client:
 
 from . import query
 from ._cache import CachePolicy, MemoryCache, SQLiteCache
-from ._client import Client, Priority
+from ._client import Client
+from ._download import Representation
 from ._errors import (
     BadQuery,
     Blocked,
@@ -54,7 +55,8 @@ from ._models import (
     Topic,
     User,
 )
-from ._pager import Pager
+from ._options import Priority
+from ._pagination import CrawlPager, Pager
 from ._retry import RetryPolicy
 from ._scheduler import LocalScheduler
 from ._sites import SITES, Budgets, Flavour, Site
@@ -62,24 +64,17 @@ from ._stats import Stats
 from ._version import __version__
 
 __all__ = [
-    "DARK_RATING_TAGS",
-    "RATINGS",
-    "RATING_TAGS",
-    "SITES",
-    "Stats",
-    "LocalScheduler",
-    "RetryPolicy",
-    "SQLiteCache",
-    "MemoryCache",
-    "CachePolicy",
     "Award",
     "BadQuery",
     "Blocked",
     "BooruError",
     "Budgets",
+    "CachePolicy",
     "Client",
     "Comment",
+    "CrawlPager",
     "Credit",
+    "DARK_RATING_TAGS",
     "DecodeError",
     "DnpEntry",
     "Filter",
@@ -94,19 +89,28 @@ __all__ = [
     "Intensities",
     "Interaction",
     "Link",
+    "LocalScheduler",
     "Location",
+    "MemoryCache",
     "NotFound",
     "Oembed",
     "Page",
     "Pager",
     "Priority",
+    "RATINGS",
+    "RATING_TAGS",
     "RateLimited",
     "Rating",
     "RatingTag",
-    "RequestInfo",
+    "Representation",
     "Representations",
+    "RequestInfo",
+    "RetryPolicy",
+    "SITES",
+    "SQLiteCache",
     "ServerError",
     "Site",
+    "Stats",
     "Tag",
     "Topic",
     "TransportError",

@@ -16,17 +16,12 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
 
 import anyio
 import attrs
 import hishel
-import httpx
-from hishel.httpx import AsyncCacheTransport
 
-from ._stats import Counters
-
-__all__ = ["CacheConfig", "CachePolicy", "MemoryCache", "SQLiteCache", "build_cache_transport"]
+__all__ = ["CacheConfig", "CachePolicy", "MemoryCache", "SQLiteCache", "cache_key", "partition_for"]
 
 
 def _ttls(value: Mapping[str, float]) -> Mapping[str, float]:
@@ -91,53 +86,8 @@ def cache_key(partition: str, method: str, url: str) -> str:
     return hashlib.sha256(f"{partition}\0{method}\0{url}".encode()).hexdigest()
 
 
-class _PolicyTransport(httpx.AsyncBaseTransport):
-    """Opens the storage on first use and sets hishel's per-request options."""
-
-    def __init__(
-        self, inner: httpx.AsyncBaseTransport, config: CacheConfig, counters: Counters
-    ) -> None:
-        self._inner = inner
-        self._config = config
-        self._counters = counters
-        self._cache: AsyncCacheTransport | None = None
-        self._lock = anyio.Lock()
-
-    async def _open(self) -> AsyncCacheTransport:
-        async with self._lock:
-            if self._cache is None:
-                storage = await self._config.open()
-                self._cache = AsyncCacheTransport(
-                    self._inner, storage=storage, rfc=hishel.CacheOptions(shared=False)
-                )
-        return self._cache
-
-    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
-        options: dict[str, Any] = request.extensions.get("booru") or {}
-        if options.get("stream"):
-            return await self._inner.handle_async_request(request)  # files bypass the cache
-        cache = self._cache or await self._open()
-        partition = str(options.get("partition", "anon"))
-        caching: dict[str, Any] = {"key": cache_key(partition, request.method, str(request.url))}
-        ttl = self._config.policy.ttl.get(str(options.get("group", "")))
-        if ttl is not None:
-            caching.update(rfc=False, ttl=ttl)
-        request.extensions = {**request.extensions, "caching": caching}
-        response = await cache.handle_async_request(request)
-        status = response.extensions.get("caching")
-        if isinstance(status, dict) and status.get("from_cache"):
-            self._counters.cache_hits += 1
-        return response
-
-    async def aclose(self) -> None:
-        if self._cache is not None:
-            await self._cache.aclose()
-        else:
-            await self._inner.aclose()
-
-
-def build_cache_transport(
-    inner: httpx.AsyncBaseTransport, config: CacheConfig, *, counters: Counters
-) -> httpx.AsyncBaseTransport:
-    """The cache layer over ``inner``."""
-    return _PolicyTransport(inner, config, counters)
+def partition_for(key: str | None) -> str:
+    """The cache partition of an API key: a one-way hash, so the key is never stored."""
+    if not key:
+        return "anon"
+    return hashlib.sha256(b"booru-async partition\0" + key.encode()).hexdigest()[:32]

@@ -27,6 +27,7 @@ __all__ = [
     "complete_file",
     "download_target",
     "file_name",
+    "inside",
     "write_verified",
 ]
 
@@ -92,12 +93,32 @@ def _sha512_of(path: Path) -> str:
         return hashlib.file_digest(handle, "sha512").hexdigest()
 
 
-async def complete_file(folder: Path, image: Image, representation: str) -> Path | None:
+def inside(folder: Path, relative: str | os.PathLike[str]) -> Path:
+    """``folder / relative``, refused (``ValueError``) unless it stays inside ``folder``
+    (no absolute path, no ``..``, no symlinked folder leading out)."""
+    if not isinstance(relative, str | os.PathLike) or not str(relative).strip():
+        raise ValueError("filename must be a non-empty relative path")
+    path = folder / relative
+    try:
+        path.resolve().relative_to(folder.resolve())
+    except ValueError:
+        raise ValueError(f"filename {relative!r} leads outside {folder}") from None
+    if path.resolve() == folder.resolve():
+        raise ValueError(f"filename {relative!r} names the folder itself")
+    return path
+
+
+async def complete_file(
+    folder: Path,
+    image: Image,
+    representation: str,
+    filename: str | os.PathLike[str] | None = None,
+) -> Path | None:
     """The file a download would write, if it is already there and complete: its SHA-512
     matches, or, for files that have no hash to check, it exists (downloads only ever
     rename complete files into place)."""
     name, _url, verifiable = file_name(image, representation)
-    path = folder / name
+    path = inside(folder, filename) if filename is not None else folder / name
     if not await anyio.Path(path).is_file():
         return None
     if not verifiable or not image.sha512_hash:

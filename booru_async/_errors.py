@@ -9,9 +9,10 @@
     │   ├── Forbidden               403
     │   ├── BadQuery                400 / 422: the server rejected the query or parameters
     │   │   └── UploadRejected      400 {"errors": {...}} from an upload; .errors
-    │   ├── RateLimited             429, or a predicted wait beyond max_wait; .retry_after
-    │   ├── Blocked                 501 anti-bot challenge, or the empty-500 ban after it
     │   └── ServerError             other 5xx
+    ├── RateLimited                 the budget is spent (a 429 past the retries, or a predicted
+    │                               wait beyond max_wait, raised before sending); .retry_after
+    ├── Blocked                     501 anti-bot challenge, or the empty-500 ban after it; .reason
     ├── TransportError              connection failed, reset or timed out
     ├── DecodeError                 the body is not the JSON shape expected; .excerpt
     ├── UnsupportedOperation        the flavour has no such route (raised before sending)
@@ -26,9 +27,8 @@ from typing import Any, Literal
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 import attrs
-import orjson
 
-from ._headers import parse_rate_headers
+from ._verdict import Verdict, classify, excerpt
 
 __all__ = [
     "BadQuery",
@@ -46,6 +46,7 @@ __all__ = [
     "Unauthorized",
     "UnsupportedOperation",
     "UploadRejected",
+    "error_for",
     "error_for_response",
     "excerpt",
     "redact_url",
@@ -53,7 +54,6 @@ __all__ = [
 
 #: Query parameters that are secrets and never leave the transport that adds them.
 SECRET_PARAMS = frozenset({"key"})
-_EXCERPT = 200
 #: How long to stay silent after a 501 challenge (the site asks for at least 5 s).
 CHALLENGE_PAUSE = 5.0
 #: How long a ban lasts after an empty-bodied 500 (at least 15 min; each request restarts it).
@@ -81,13 +81,6 @@ class RequestInfo:
 
     def __str__(self) -> str:
         return f"{self.method} {self.url}"
-
-
-def excerpt(body: bytes | str, limit: int = _EXCERPT) -> str:
-    """A short, printable excerpt of a body for error messages."""
-    text = body.decode("utf-8", "replace") if isinstance(body, bytes) else body
-    text = " ".join(text.split())
-    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 class BooruError(Exception):
@@ -152,11 +145,14 @@ class UploadRejected(BadQuery):
         self.errors = errors
 
 
-class RateLimited(HTTPStatusError):
-    """The budget is spent: raised when the wait would exceed ``max_wait`` or retries ran out.
+class RateLimited(BooruError):
+    """The budget is spent: raised when the wait would exceed ``max_wait`` (before anything
+    is sent), when a server-imposed wait is longer than the client accepts, or when the
+    retries after 429 answers ran out.
 
     ``retry_after`` is the number of seconds after which a request may succeed (``None``
-    when the server gave no hint).
+    when the server gave no hint); ``status_code`` is 429 when an answer said so, ``None``
+    when nothing was sent.
     """
 
     def __init__(
@@ -164,21 +160,23 @@ class RateLimited(HTTPStatusError):
         message: str,
         *,
         request: RequestInfo | None = None,
-        status_code: int = 429,
-        body_excerpt: str = "",
         retry_after: float | None = None,
+        status_code: int | None = None,
+        body_excerpt: str = "",
     ) -> None:
-        super().__init__(
-            message, request=request, status_code=status_code, body_excerpt=body_excerpt
-        )
+        super().__init__(message, request=request)
         self.retry_after = retry_after
+        self.status_code = status_code
+        self.body_excerpt = body_excerpt
 
 
-class Blocked(HTTPStatusError):
-    """The site's anti-bot guard answered (501 challenge, or an empty 500 ban after one).
+class Blocked(BooruError):
+    """The site's anti-bot guard answered (``reason="challenge"``: a 501 challenge) or banned
+    this client (``reason="ban"``: an empty 500 after a challenge).
 
     The client stops sending to the site until ``retry_after`` seconds have passed; every
-    request during a ban would restart it.
+    request during a ban would restart it. ``status_code`` is the answer's status, ``None``
+    when the call was refused before sending because a ban is running.
     """
 
     def __init__(
@@ -186,16 +184,16 @@ class Blocked(HTTPStatusError):
         message: str,
         *,
         request: RequestInfo | None = None,
-        status_code: int,
-        body_excerpt: str = "",
         reason: Literal["challenge", "ban"],
         retry_after: float,
+        status_code: int | None = None,
+        body_excerpt: str = "",
     ) -> None:
-        super().__init__(
-            message, request=request, status_code=status_code, body_excerpt=body_excerpt
-        )
+        super().__init__(message, request=request)
         self.reason = reason
         self.retry_after = retry_after
+        self.status_code = status_code
+        self.body_excerpt = body_excerpt
 
 
 class ServerError(HTTPStatusError):
@@ -231,36 +229,71 @@ class IntegrityError(BooruError):
     """A downloaded file's SHA-512 does not match the image's ``sha512_hash``."""
 
 
-def _json_object(body: bytes) -> dict[str, Any] | None:
-    try:
-        value = orjson.loads(body)
-    except orjson.JSONDecodeError:
+def error_for(
+    verdict: Verdict, *, request: RequestInfo | None = None, banned: bool = False
+) -> BooruError | None:
+    """The error a verdict means, or ``None`` for a success (2xx/3xx).
+
+    ``banned`` says whether the scheduler took this answer for the ban (an empty-bodied 500
+    soon after a 501 challenge).
+    """
+    kind = verdict.kind
+    if kind == "ok":
         return None
-    return value if isinstance(value, dict) else None
-
-
-def _error_text(obj: dict[str, Any] | None) -> str | None:
-    if obj is None:
-        return None
-    message = obj.get("error")
-    return message if isinstance(message, str) and message else None
-
-
-def _upload_errors(obj: dict[str, Any] | None) -> dict[str, tuple[str, ...]] | None:
-    if obj is None or not isinstance(obj.get("errors"), dict):
-        return None
-    out: dict[str, tuple[str, ...]] = {}
-    for field, messages in obj["errors"].items():
-        if isinstance(messages, list):
-            out[str(field)] = tuple(str(m) for m in messages)
-        else:
-            out[str(field)] = (str(messages),)
-    return out
-
-
-def _is_html(headers: Mapping[str, str], body: bytes) -> bool:
-    content_type = headers.get("content-type", "").lower()
-    return "html" in content_type or body.lstrip()[:1] == b"<"
+    text = verdict.message
+    common: dict[str, Any] = {
+        "request": request,
+        "status_code": verdict.status,
+        "body_excerpt": verdict.excerpt,
+    }
+    if kind == "upload_rejected" and verdict.upload_errors is not None:
+        errors = verdict.upload_errors
+        detail = "; ".join(f"{field}: {', '.join(msgs)}" for field, msgs in errors.items())
+        return UploadRejected(f"upload rejected: {detail}", errors=errors, **common)
+    if kind == "bad_query":
+        if verdict.status == 422:
+            return BadQuery(text or "the server rejected the search query", **common)
+        if text is not None:
+            return BadQuery(text, **common)
+        if verdict.empty:
+            # The reference proxy answers any path ending in .json with an empty 400.
+            return BadQuery(
+                "400 with an empty body (a Philomena proxy refuses legacy *.json URLs; "
+                "is the site's flavour right?)",
+                **common,
+            )
+        return BadQuery("the server rejected the request", **common)
+    if kind == "unauthorized":
+        return Unauthorized(text or "a valid API key is required", **common)
+    if kind == "forbidden":
+        return Forbidden(text or "forbidden", **common)
+    if kind == "not_found":
+        return NotFound(text or "not found", **common)
+    if kind == "rate_limited":
+        wait = verdict.rate.wait
+        suffix = f"; retry after {wait:g} s" if wait is not None else ""
+        return RateLimited(f"rate limited{suffix}", retry_after=wait, **common)
+    if kind == "challenge":
+        return Blocked(
+            "the site's anti-bot challenge answered; pausing all requests to it",
+            reason="challenge",
+            retry_after=CHALLENGE_PAUSE,
+            **common,
+        )
+    if kind == "empty_500" and banned:
+        return Blocked(
+            "the site banned this client after a challenge (empty 500); "
+            "any request during the ban restarts it",
+            reason="ban",
+            retry_after=BAN_PERIOD,
+            **common,
+        )
+    if verdict.status >= 500:
+        reason = text or ("empty body" if verdict.empty else verdict.excerpt)
+        return ServerError(f"server error {verdict.status}: {reason}", **common)
+    return HTTPStatusError(
+        f"unexpected status {verdict.status}: {text or verdict.excerpt}", **common
+    )
 
 
 def error_for_response(
@@ -271,67 +304,27 @@ def error_for_response(
     request: RequestInfo | None = None,
     local_now: datetime,
     banned: bool = False,
-) -> HTTPStatusError | None:
-    """The error an answer means, or ``None`` for a success (2xx/3xx).
+) -> BooruError | None:
+    """:func:`error_for` of :func:`~booru_async._verdict.classify`: the error an answer means."""
+    return error_for(classify(status, headers, body, now=local_now), request=request, banned=banned)
 
-    ``headers`` must look keys up case-insensitively. ``banned`` says whether the scheduler
-    took this answer for the ban (an empty-bodied 500 soon after a 501 challenge).
-    """
-    if status < 400:
-        return None
-    obj = _json_object(body)
-    text = _error_text(obj)
-    snippet = excerpt(body)
-    common: dict[str, Any] = {
-        "request": request,
-        "status_code": status,
-        "body_excerpt": snippet,
-    }
 
-    if status == 400:
-        errors = _upload_errors(obj)
-        if errors is not None:
-            detail = "; ".join(f"{field}: {', '.join(msgs)}" for field, msgs in errors.items())
-            return UploadRejected(f"upload rejected: {detail}", errors=errors, **common)
-        if text is not None:
-            return BadQuery(text, **common)
-        if not body.strip():
-            # The reference proxy answers any path ending in .json with an empty 400.
-            return BadQuery(
-                "400 with an empty body (a Philomena proxy refuses legacy *.json URLs; "
-                "is the site's flavour right?)",
-                **common,
-            )
-        return BadQuery("the server rejected the request", **common)
-    if status == 422:
-        return BadQuery(text or "the server rejected the search query", **common)
-    if status == 401:
-        return Unauthorized(text or "a valid API key is required", **common)
-    if status == 403:
-        return Forbidden(text or "forbidden", **common)
-    if status == 404:
-        return NotFound(text or "not found", **common)
-    if status == 429:
-        hints = parse_rate_headers(headers, local_now=local_now)
-        wait = hints.wait
-        suffix = f"; retry after {wait:g} s" if wait is not None else ""
-        return RateLimited(f"rate limited{suffix}", retry_after=wait, **common)
-    if status == 501 and _is_html(headers, body):
-        return Blocked(
-            "the site's anti-bot challenge answered; pausing all requests to it",
-            reason="challenge",
-            retry_after=CHALLENGE_PAUSE,
-            **common,
-        )
-    if status == 500 and not body.strip() and banned:
-        return Blocked(
-            "the site banned this client after a challenge (empty 500); "
-            "any request during the ban restarts it",
-            reason="ban",
-            retry_after=BAN_PERIOD,
-            **common,
-        )
-    if status >= 500:
-        reason = text or ("empty body" if not body.strip() else snippet)
-        return ServerError(f"server error {status}: {reason}", **common)
-    return HTTPStatusError(f"unexpected status {status}: {text or snippet}", **common)
+# Users meet these as ``booru_async.NotFound``, not as a private module's names.
+for _cls in (
+    BooruError,
+    HTTPStatusError,
+    NotFound,
+    Unauthorized,
+    Forbidden,
+    BadQuery,
+    UploadRejected,
+    RateLimited,
+    Blocked,
+    ServerError,
+    TransportError,
+    DecodeError,
+    UnsupportedOperation,
+    IntegrityError,
+    RequestInfo,
+):
+    _cls.__module__ = "booru_async"

@@ -26,14 +26,13 @@ import contextlib
 import math
 import random
 from collections import deque
-from enum import IntEnum
 from typing import Literal
 
 from ._headers import RateHeaders
+from ._options import Priority
 
 __all__ = [
     "Bucket",
-    "Priority",
     "SiteGuard",
     "backoff",
     "bulk_ready_at",
@@ -53,19 +52,6 @@ MAX_PROBE_WINDOWS = 32
 ABSOLUTE_TOLERANCE = 0.5
 #: ... and for resets read as a delta (rounded up to whole seconds by the server).
 RELATIVE_TOLERANCE = 1.0
-
-
-class Priority(IntEnum):
-    """Lower values are served first."""
-
-    INTERACTIVE = 0
-    NORMAL = 1
-    BULK = 2
-
-    @classmethod
-    def named(cls, name: object) -> Priority:
-        """The priority for ``"interactive"``, ``"normal"`` or ``"bulk"`` (else normal)."""
-        return cls.__members__.get(str(name).upper(), cls.NORMAL)
 
 
 def backoff(attempt: int, *, base: float, cap: float, rng: random.Random) -> float:
@@ -292,7 +278,7 @@ class Bucket:
 
     # -- granting ---------------------------------------------------------------------------
 
-    def available_at(self, now: float, priority: Priority = Priority.NORMAL) -> float:
+    def available_at(self, now: float, priority: Priority = "normal") -> float:
         """The earliest time a grant is possible (``now`` if it is possible now)."""
         self._roll(now)
         at = max(now, self.blocked_until)
@@ -301,14 +287,14 @@ class Bucket:
         if self.announced:
             if self.remaining <= 0:
                 at = max(at, self.reset_local + self._reset_margin())
-            elif priority is Priority.BULK:
+            elif priority == "bulk":
                 at = max(at, bulk_ready_at(self.last_bulk, self.reset_local, self.remaining))
             return at
         if len(self._log) >= self.limit:
             # The log may remember more than ``limit`` grants (a lowered limit keeps the
             # seed's worth for R7's count): the limit-th most recent one decides.
             at = max(at, self._log[-self.limit] + self.window * (1 + self.margin))
-        if priority is Priority.BULK:
+        if priority == "bulk":
             at = max(at, self.last_bulk + self.interval)
         return at
 
@@ -324,7 +310,7 @@ class Bucket:
     def _probe_in_flight(self) -> bool:
         return bool(self.in_flight) and self.last_grant >= self.paused_at
 
-    def grant(self, now: float, priority: Priority = Priority.NORMAL) -> float:
+    def grant(self, now: float, priority: Priority = "normal") -> float:
         """Take a token (the caller checked :meth:`available_at`); returns the grant time."""
         self._roll(now)
         self._log.append(now)
@@ -333,7 +319,7 @@ class Bucket:
         if self.announced:
             self.remaining -= 1
             self.sent_since_roll += 1
-        if priority is Priority.BULK:
+        if priority == "bulk":
             self.last_bulk = now
         return now
 

@@ -16,11 +16,11 @@ import random
 import attrs
 
 from ._ratelimit import backoff
+from ._verdict import Kind
 
 __all__ = ["IDEMPOTENT", "RetryPolicy", "retry_delay"]
 
 IDEMPOTENT = frozenset({"GET", "HEAD", "OPTIONS"})
-TRANSIENT_STATUSES = frozenset({502, 503, 504})
 
 
 @attrs.frozen
@@ -40,20 +40,21 @@ def retry_delay(
     *,
     method: str,
     attempt: int,
-    status: int | None,
+    kind: Kind | None,
     rate_limited_so_far: int,
     rng: random.Random,
 ) -> float | None:
     """Seconds to sleep before the next attempt, or ``None`` to stop.
 
-    ``attempt`` counts transient failures so far (0 on the first), ``status`` is the
-    answer's status or ``None`` when the attempt failed without one.
+    ``attempt`` counts transient failures so far (0 on the first), ``kind`` is the verdict
+    on the answer (:func:`booru_async._verdict.classify`) or ``None`` when the attempt
+    failed without one.
     """
     if method.upper() not in IDEMPOTENT:
         return None
-    if status == 429:
+    if kind == "rate_limited":
         return 0.0 if rate_limited_so_far < policy.rate_limit_retries else None
-    if status is None or status in TRANSIENT_STATUSES:
+    if kind is None or kind == "transient":
         if attempt >= policy.retries:
             return None
         return backoff(attempt, base=policy.backoff_base, cap=policy.backoff_cap, rng=rng)

@@ -16,6 +16,7 @@ import logging
 import random
 import time
 from collections.abc import Callable, Mapping
+from typing import Any, Protocol
 from datetime import UTC, datetime
 from itertools import count
 
@@ -24,10 +25,12 @@ import attrs
 
 from ._errors import BAN_PERIOD, CHALLENGE_PAUSE, Blocked, RateLimited
 from ._headers import RateHeaders, ServerClock, parse_http_date, parse_rate_headers
-from ._ratelimit import INF, Bucket, Priority, SiteGuard, backoff
+from ._options import Priority, rank
+from ._ratelimit import INF, Bucket, SiteGuard, backoff
 from ._sites import Site
+from ._verdict import Verdict
 
-__all__ = ["LocalScheduler", "Ticket"]
+__all__ = ["LocalScheduler", "Scheduler", "Ticket"]
 
 log = logging.getLogger("booru_async.scheduler")
 
@@ -83,6 +86,39 @@ class _Host:
     waiters: list[_Waiter] = attrs.field(factory=list)
     sleeper: _Waiter | None = None
     wake_at: float = INF
+
+
+class Scheduler(Protocol):
+    """What the transport stack needs of a scheduler (:class:`LocalScheduler`, or one that
+    shares its buckets between processes)."""
+
+    async def acquire(
+        self,
+        site: Site,
+        group: str,
+        *,
+        priority: Priority = "normal",
+        max_wait: float | None = None,
+        max_pause: float | None = None,
+    ) -> object:
+        """Wait for a slot; the ticket goes back through :meth:`settle` or :meth:`refund`."""
+        ...
+
+    def settle(self, ticket: Any, verdict: Verdict | None) -> None:
+        """Learn from the verdict on the answer to a granted request."""
+        ...
+
+    def refund(self, ticket: Any) -> None:
+        """The granted request never reached the server."""
+        ...
+
+    def predicted_wait(self, site: Site, group: str, priority: Priority) -> float:
+        """Seconds a new request of ``group`` would wait now."""
+        ...
+
+    def is_banned(self, site: Site) -> bool:
+        """Whether nothing may be sent to ``site`` now."""
+        ...
 
 
 class LocalScheduler:
@@ -168,7 +204,6 @@ class LocalScheduler:
         return Blocked(
             f"{host.site.name} banned this client; nothing is sent for {wait:.0f} s "
             "(any request would restart the ban)",
-            status_code=500,
             reason="ban",
             retry_after=wait,
         )
@@ -200,7 +235,7 @@ class LocalScheduler:
         ahead = sum(
             1
             for w in host.waiters
-            if w.priority <= priority and any(b in w.buckets for b in buckets)
+            if rank(w.priority) <= rank(priority) and any(b in w.buckets for b in buckets)
         )
         spacing = max((b.interval for b in buckets), default=0.0)
         return ready + ahead * spacing
@@ -223,7 +258,7 @@ class LocalScheduler:
         site: Site,
         group: str,
         *,
-        priority: Priority = Priority.NORMAL,
+        priority: Priority = "normal",
         max_wait: float | None = None,
         max_pause: float | None = None,
     ) -> Ticket:
@@ -249,7 +284,7 @@ class LocalScheduler:
                     retry_after=predicted,
                 )
         waiter = _Waiter(
-            key=(int(priority), next(self._seq)),
+            key=(rank(priority), next(self._seq)),
             buckets=buckets,
             priority=priority,
             max_pause=ceiling,
@@ -340,28 +375,21 @@ class LocalScheduler:
         )
         return parse_rate_headers(headers, local_now=server_now, server_now=server_now)
 
-    def settle(
-        self,
-        ticket: Ticket,
-        *,
-        status: int | None,
-        headers: Mapping[str, str] | None = None,
-        empty_body: bool = False,
-        html: bool = False,
-    ) -> None:
-        """Learn from an answer (``status=None``: no answer, e.g. a timeout)."""
+    def settle(self, ticket: Ticket, verdict: Verdict | None) -> None:
+        """Learn from the verdict on an answer (``None``: no answer, e.g. a timeout)."""
         host = self._hosts[ticket.host]
         now = self._clock()
-        if status is None:
+        if verdict is None:
             for bucket in ticket.buckets:
                 bucket.done(now)
             self._dispatch(host)
             return
-        hints = self._hints(host, headers, now) if headers is not None else None
+        # Read again on this host's server clock (R9), not the answer's own Date alone.
+        hints: RateHeaders | None = self._hints(host, verdict.headers, now)
         has_rl = hints is not None and (
             hints.limit is not None or hints.remaining is not None or hints.reset_after is not None
         )
-        limited = status == 429
+        limited = verdict.kind == "rate_limited"
         # A 429 with X-RL headers is the group's; without them it is the site's (the
         # reference proxy limits per IP, whatever the route).
         target: Bucket | None
@@ -389,10 +417,10 @@ class LocalScheduler:
             target.pause(now, wait, ticket.granted_at)
             if new_pause:
                 log.warning("%s answered 429; pausing for %.1f s", host.site.name, wait)
-        if status == 501 and html:
+        if verdict.kind == "challenge":
             host.guard.challenge(now)
             log.warning("%s sent its anti-bot challenge; pausing the site", host.site.name)
-        elif status == 500 and empty_body and host.guard.recently_challenged(now):
+        elif verdict.kind == "empty_500" and host.guard.recently_challenged(now):
             host.guard.ban(now)
             log.error("%s banned this client (empty 500 after a challenge)", host.site.name)
         self._dispatch(host)

@@ -9,15 +9,15 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Mapping
 from types import MappingProxyType
-from typing import Literal, TypeAlias
+from typing import TypeAlias
 from urllib.parse import urlsplit
 
 import attrs
 
+from ._flavours._spec import FLAVOURS, Flavour
+
 __all__ = ["SITES", "Budget", "Budgets", "Flavour", "Site", "get_site"]
 
-Flavour: TypeAlias = Literal["philomena", "twibooru", "legacy"]
-FLAVOURS: tuple[Flavour, ...] = ("philomena", "twibooru", "legacy")
 
 Budget: TypeAlias = tuple[int, float]
 """A rate budget: at most ``requests`` requests per ``seconds`` seconds."""

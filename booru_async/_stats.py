@@ -29,19 +29,27 @@ class Stats:
     bans: int = 0
 
 
-@attrs.define
 class Counters:
-    """The mutable counters behind :class:`Stats`, shared by one client's transports."""
+    """The live counters behind :class:`Stats`, shared by one client's transports.
 
-    requests: int = 0
-    cache_hits: int = 0
-    coalesced: int = 0
-    waits: int = 0
-    wait_time: float = 0.0
-    rate_limited: int = 0
-    retries: int = 0
-    challenges: int = 0
-    bans: int = 0
+    Kept as a frozen :class:`Stats` that each event replaces, so the field list lives in one
+    place and a reader always gets a consistent snapshot for free.
+    """
+
+    __slots__ = ("_stats",)
+
+    def __init__(self) -> None:
+        self._stats = Stats()
+
+    def __repr__(self) -> str:
+        return f"<Counters {self._stats!r}>"
+
+    def add(self, **amounts: float) -> None:
+        """Add to counters by name: ``counters.add(requests=1, wait_time=0.2)``."""
+        current = self._stats
+        self._stats = attrs.evolve(
+            current, **{name: getattr(current, name) + amount for name, amount in amounts.items()}
+        )
 
     def snapshot(self) -> Stats:
-        return Stats(**attrs.asdict(self))
+        return self._stats

@@ -71,6 +71,8 @@ from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from typing import Final, Literal, TypeAlias
 
+from ._flavours import Flavour
+
 __all__ = [
     "Ago",
     "Flavour",
@@ -89,7 +91,6 @@ __all__ = [
     "wildcard",
 ]
 
-Flavour: TypeAlias = Literal["philomena", "twibooru", "legacy"]
 _Grammar: TypeAlias = Literal["philomena", "legacy"]
 Value: TypeAlias = "bool | int | float | str | date | datetime | Ago"
 

@@ -235,11 +235,12 @@ async def test_with_options_shares_the_pool() -> None:
             json={"images": [], "interactions": [], "total": 0})
         async with ba.Client("derpibooru", filter_id=100073) as client:
             bot = client.with_options(priority="interactive", max_wait=2.0, filter_id=56027)
-            assert bot._core is client._core
             assert (bot.priority, bot.max_wait, bot.filter_id) == ("interactive", 2.0, 56027)
             assert client.priority == "normal" and client.filter_id == 100073
             await bot.images.search("safe").page(1)
             await client.images.search("safe").page(1)
+            # One pool, one stack: both views count into the same stats.
+            assert bot.stats == client.stats and client.stats.requests == 2
             with pytest.raises(TypeError, match="colour"):
                 client.with_options(colour="red")
             with pytest.raises(ValueError):
@@ -247,8 +248,9 @@ async def test_with_options_shares_the_pool() -> None:
     first, second = (call.request for call in search.calls)
     assert first.url.params["filter_id"] == "56027"
     assert second.url.params["filter_id"] == "100073"
-    assert first.extensions["booru"] == {"group": "search", "priority": "interactive",
-                                         "max_wait": 2.0, "partition": "anon"}
+    options = first.extensions["booru"]
+    assert (options.group, options.priority, options.max_wait, options.partition) == (
+        "search", "interactive", 2.0, "anon")
 
 
 @pytest.mark.parametrize(

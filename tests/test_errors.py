@@ -150,12 +150,16 @@ def test_upload_rejected_keeps_field_errors() -> None:
 
 
 def test_error_tree() -> None:
-    for cls in (ba.NotFound, ba.Unauthorized, ba.Forbidden, ba.BadQuery, ba.RateLimited,
-                ba.Blocked, ba.ServerError):
+    for cls in (ba.NotFound, ba.Unauthorized, ba.Forbidden, ba.BadQuery, ba.ServerError):
         assert issubclass(cls, ba.HTTPStatusError)
-    for cls in (ba.HTTPStatusError, ba.TransportError, ba.DecodeError,
-                ba.UnsupportedOperation, ba.IntegrityError):
+    # Raised before anything is sent as often as after an answer: not HTTP status errors.
+    for cls in (ba.RateLimited, ba.Blocked):
+        assert not issubclass(cls, ba.HTTPStatusError)
+    for cls in (ba.HTTPStatusError, ba.TransportError, ba.DecodeError, ba.RateLimited,
+                ba.Blocked, ba.UnsupportedOperation, ba.IntegrityError):
         assert issubclass(cls, ba.BooruError)
+        assert cls.__module__ == "booru_async"
+        assert repr(cls).startswith("<class 'booru_async.")
     assert issubclass(ba.UploadRejected, ba.BadQuery)
 
 

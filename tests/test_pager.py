@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 import booru_async as ba
-from booru_async._pager import Pager
+from booru_async import Pager
 
 
 def make(pages: dict[int, list[int]], total: int | None, per_page: int = 3) -> tuple[Pager[int], list[int]]:

@@ -21,7 +21,6 @@ import pytest
 from booru_async._headers import RateHeaders, ServerClock, parse_rate_headers
 from booru_async._ratelimit import (
     Bucket,
-    Priority,
     SiteGuard,
     backoff,
     bulk_ready_at,
@@ -211,10 +210,10 @@ def test_margin_widens_the_window() -> None:
 
 def test_bulk_is_paced_evenly_and_others_are_not() -> None:
     bucket = Bucket(10, 10.0)
-    bucket.grant(0.0, Priority.BULK)
-    assert bucket.available_at(0.0, Priority.BULK) == 1.0
-    assert bucket.available_at(0.0, Priority.NORMAL) == 0.0
-    assert bucket.available_at(0.0, Priority.INTERACTIVE) == 0.0
+    bucket.grant(0.0, "bulk")
+    assert bucket.available_at(0.0, "bulk") == 1.0
+    assert bucket.available_at(0.0, "normal") == 0.0
+    assert bucket.available_at(0.0, "interactive") == 0.0
 
 
 def test_an_x_rl_alone_replaces_the_limit() -> None:
@@ -359,9 +358,9 @@ def test_bulk_is_spread_across_the_announced_window() -> None:
     bucket = Bucket(10, 60.0)
     bucket.grant(0.0)
     bucket.observe(0.0, 0.0, hints(20, 19, 2.0, at=0.0), rate_limited=False)
-    bucket.grant(0.0, Priority.BULK)
-    assert bucket.available_at(0.0, Priority.BULK) == pytest.approx(2.0 / 18)
-    assert bucket.available_at(0.0, Priority.NORMAL) == 0.0  # others may burst
+    bucket.grant(0.0, "bulk")
+    assert bucket.available_at(0.0, "bulk") == pytest.approx(2.0 / 18)
+    assert bucket.available_at(0.0, "normal") == 0.0  # others may burst
 
 
 # -- R6-R7: 429s ----------------------------------------------------------------------------
@@ -490,7 +489,7 @@ class Run:
 
 
 def simulate(bucket: Bucket, server: Server, *, duration: float, workers: int,
-             latency: float = 0.04, priority: Priority = Priority.NORMAL,
+             latency: float = 0.04, priority: Priority = "normal",
              start: float = 0.0) -> Run:
     """``workers`` callers each send a request as soon as the bucket allows and wait for its
     answer; the server counts it ``latency / 2`` after the grant and the answer arrives
@@ -583,7 +582,7 @@ def test_a_limit_changed_mid_run_is_followed_within_a_window() -> None:
 def test_bulk_calls_spread_over_the_window_instead_of_bursting() -> None:
     server = Server(lambda _t: (20, 2.0))
     run = simulate(Bucket(10, 60.0, margin=0.02), server, duration=10.0, workers=100,
-                   priority=Priority.BULK)
+                   priority="bulk")
     assert [g for g in run.refused if g >= run.first_answer] == []
     later = [g for g in run.grants if g >= 4.0]
     gaps = [b - a for a, b in itertools.pairwise(later)]

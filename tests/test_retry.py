@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import random
+from datetime import UTC, datetime
 
+import httpx
 import pytest
 
-from booru_async._retry import RetryPolicy, retry_delay
+from booru_async import RetryPolicy
+from booru_async._retry import retry_delay
+from booru_async._verdict import classify
 
 POLICY = RetryPolicy(retries=2, rate_limit_retries=3, backoff_base=0.5, backoff_cap=4.0)
 
@@ -35,7 +39,10 @@ POLICY = RetryPolicy(retries=2, rate_limit_retries=3, backoff_base=0.5, backoff_
 )
 def test_retry_table(method: str, status: int | None, attempt: int, limited: int,
                      retried: bool) -> None:
-    delay = retry_delay(POLICY, method=method, attempt=attempt, status=status,
+    kind = None if status is None else classify(
+        status, httpx.Headers(), b"", now=datetime.now(UTC)
+    ).kind
+    delay = retry_delay(POLICY, method=method, attempt=attempt, kind=kind,
                         rate_limited_so_far=limited, rng=random.Random(1))
     assert (delay is not None) is retried
     if status == 429 and retried:

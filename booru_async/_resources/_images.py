@@ -11,8 +11,7 @@ from urllib.parse import urlsplit
 import anyio
 import httpx
 
-from .._crawl import CrawlPager, FetchBelow, keyset_query
-from .._download import Representation, complete_file, file_name, write_verified
+from .._download import Representation, complete_file, file_name, inside, write_verified
 from .._errors import (
     DecodeError,
     NotFound,
@@ -22,9 +21,9 @@ from .._errors import (
     excerpt,
 )
 from .._models import Comment, Image, Page
-from .._pager import Pager
-from .._routes import SORT_NAMES
-from ._base import MAX_PER_PAGE, Resource, check_id, page_size, query_text
+from .._pagination import CrawlPager, FetchBelow, Pager, keyset_query
+from .._session import MAX_PER_PAGE, page_size
+from ._base import Resource, check_id
 
 if TYPE_CHECKING:
     from ..query import Query
@@ -47,11 +46,11 @@ class Images(Resource):
 
     async def get(self, id: int) -> Image:
         """The image ``id``. Deleted or merged images come back with ``hidden=True``."""
-        return await self._one("images.get", Image, path={"id": str(check_id(id))})
+        return await self._session.one("images.get", Image, path={"id": str(check_id(id))})
 
     async def featured(self) -> Image:
         """The image currently featured on the front page."""
-        return await self._one("images.featured", Image)
+        return await self._session.one("images.featured", Image)
 
     def search(
         self,
@@ -71,48 +70,51 @@ class Images(Resource):
         """
         if order not in (None, "asc", "desc"):
             raise ValueError(f"order must be 'asc' or 'desc', not {order!r}")
-        flavour = self._client.site.flavour
-        text = query_text(query, flavour)
-        sort_field = SORT_NAMES[flavour].get(sort, sort) if sort else None
-        return self._list(
+        session = self._session
+        return session.list(
             "images.search",
             Image,
-            params={"q": text, "sort": sort_field, "order": order},
+            params={
+                "q": session.query_text(query),
+                "sort": session.sort_name(sort),
+                "order": order,
+            },
             per_page=per_page,
             limit=limit,
         )
 
     async def random(self, query: str | Query = "") -> Image:
         """A random image matching ``query`` (any image when it is empty)."""
-        flavour = self._client.site.flavour
-        text = query_text(query, flavour).strip() or "*"
-        if flavour == "legacy":
-            # The legacy app answers {"id": N} for random_image=1 (§5.1).
-            route = self._route("images.random")
-            body = await self._client._request(route, params={**route.params, "q": text})
-            picked = body.get("id") if isinstance(body, dict) else None
-            if picked is None:
+        session = self._session
+        text = session.query_text(query).strip() or "*"
+        route = session.route("images.random")
+        if session.spec.random == "sort":
+            body = await session.request(
+                route, params={**route.params, "q": text, "page": 1, "per_page": 1}
+            )
+            page = session.decode_page(body, route, Image, number=1, per_page=1)
+            if not page.items:
                 raise NotFound(f"no image matches {text!r}", status_code=404)
-            if isinstance(picked, str) and picked.isascii() and picked.isdigit():
-                picked = int(picked)  # the legacy serialisers send string ids
-            if type(picked) is not int or picked < 0:
-                raise DecodeError(
-                    f"random_image answered an id that is not an integer >= 0: {picked!r}",
-                    excerpt=excerpt(repr(body)),
-                )
-            return await self.get(picked)
-        page = await self._list(
-            "images.search", Image, params={"q": text, "sort": "random"}, per_page=1
-        ).page(1)
-        if not page.items:
+            return page.items[0]
+        # The legacy app answers {"id": N} for random_image=1 (§5.1).
+        body = await session.request(route, params={**route.params, "q": text})
+        picked = body.get("id") if isinstance(body, dict) else None
+        if picked is None:
             raise NotFound(f"no image matches {text!r}", status_code=404)
-        return page.items[0]
+        if isinstance(picked, str) and picked.isascii() and picked.isdigit():
+            picked = int(picked)  # the legacy serialisers send string ids
+        if type(picked) is not int or picked < 0:
+            raise DecodeError(
+                f"random_image answered an id that is not an integer >= 0: {picked!r}",
+                excerpt=excerpt(repr(body)),
+            )
+        return await self.get(picked)
 
     def comments(
         self, id: int, *, per_page: int | None = None, limit: int | None = None
     ) -> Pager[Comment]:
         """The comments on image ``id``, newest first."""
-        return self._list(
+        return self._session.list(
             "images.comments",
             Comment,
             path={"id": str(check_id(id))},
@@ -132,13 +134,13 @@ class Images(Resource):
         never shift it). The returned pager's ``cursor`` is updated as items are yielded;
         ``crawl(query, cursor=saved)`` resumes after the last item yielded before the save.
         """
-        flavour = self._client.site.flavour
-        text = query_text(query, flavour)
+        session = self._session
+        text = session.query_text(query)
         size = page_size(per_page, None)
-        if flavour == "legacy":
-            fetch_below = self._legacy_below(text)
+        if session.spec.keyset == "window":
+            fetch_below = self._window_below(text)
         else:
-            route = self._route("images.search")
+            route = session.route("images.search")
 
             async def fetch_below(below: int | None, size: int) -> Page[Image]:
                 params = {
@@ -148,23 +150,24 @@ class Images(Resource):
                     "page": 1,
                     "per_page": size,
                 }
-                body = await self._client._request(route, params=params)
-                return self._page(body, route, Image, number=1, per_page=size)
+                body = await session.request(route, params=params)
+                return session.decode_page(body, route, Image, number=1, per_page=size)
 
         return CrawlPager(fetch_below, per_page=size, limit=limit, cursor=cursor)
 
-    def _legacy_below(self, text: str) -> FetchBelow:
+    def _window_below(self, text: str) -> FetchBelow:
         if text.strip() not in ("", "*"):
             raise UnsupportedOperation(
                 "the legacy API cannot sort a search by id; crawl('') walks every image "
                 "through /images.json instead"
             )
-        route = self._route("images.walk")
+        session = self._session
+        route = session.route("images.walk")
 
         async def fetch_below(below: int | None, size: int) -> Page[Image]:
             params: dict[str, Any] = {**route.params, "per_page": size, "lt": below}
-            body = await self._client._request(route, params=params)
-            return self._page(body, route, Image, number=1, per_page=size)
+            body = await session.request(route, params=params)
+            return session.decode_page(body, route, Image, number=1, per_page=size)
 
         return fetch_below
 
@@ -182,7 +185,8 @@ class Images(Resource):
         caps the answer. Hidden matches come back as stubs. The server answers an empty
         list, not an error, for anything it cannot analyse.
         """
-        route = self._route("images.reverse_search")
+        session = self._session
+        route = session.route("images.reverse_search")
         if (url is None) == (file is None):
             raise ValueError("give exactly one of url= or file=")
         if isinstance(distance, bool) or not isinstance(distance, int | float):
@@ -196,12 +200,12 @@ class Images(Resource):
         if url is not None:
             params["url"] = _check_url(url)
         else:
-            field = "image" if self._client.site.flavour == "legacy" else "image[image]"
+            field = session.spec.reverse_file_field
             content["files"] = {field: ("image", _read(file))}
 
         async def fetch(number: int, size: int) -> Page[Image]:
-            body = await self._client._request(route, params=params, **content)
-            return self._page(body, route, Image, number=1, per_page=size)
+            body = await session.request(route, params=params, **content)
+            return session.decode_page(body, route, Image, number=1, per_page=size)
 
         return Pager(fetch, per_page=limit or 10, limit=limit, single_page=True)
 
@@ -233,7 +237,25 @@ class Images(Resource):
             },
             "url": url,
         }
-        return await self._one("images.upload", Image, json=body)
+        return await self._session.one("images.upload", Image, json=body)
+
+    def file_name(self, image: Image, representation: Representation = "full") -> str:
+        """The name :meth:`download` gives a file: ``<id>.<ext>``, or
+        ``<id>.<representation>.<ext>`` for thumbnails. Sends nothing."""
+        return file_name(image, representation)[0]
+
+    async def existing_file(
+        self,
+        image: Image,
+        dest: str | os.PathLike[str],
+        *,
+        representation: Representation = "full",
+        filename: str | os.PathLike[str] | None = None,
+    ) -> Path | None:
+        """The complete file of ``image`` already in ``dest`` (under the name
+        :meth:`download` gives it, or ``filename``; hash checked where there is one), or
+        ``None``. Sends nothing."""
+        return await complete_file(Path(dest), image, representation, filename)
 
     async def download(
         self,
@@ -243,6 +265,7 @@ class Images(Resource):
         representation: Representation = "full",
         verify: bool = True,
         skip_existing: bool = False,
+        filename: str | os.PathLike[str] | None = None,
     ) -> Path:
         """Download ``image`` into the folder ``dest`` as ``<id>.<ext>``; returns the path.
 
@@ -251,33 +274,32 @@ class Images(Resource):
         (GIFs). The full file is checked against ``sha512_hash`` when ``verify`` is true:
         a mismatch raises :class:`IntegrityError` and leaves nothing in ``dest``. With
         ``skip_existing``, a complete file already in ``dest`` (hash checked where there is
-        one) is kept and nothing is sent. The API key is never sent to the CDN, and files
-        have their own rate budget.
+        one) is kept and nothing is sent. ``filename`` names the file instead, as a path
+        relative to ``dest`` (folders are created; a name that leads outside ``dest``
+        raises ``ValueError``). The API key is never sent to the CDN, and files have their
+        own rate budget.
 
-        ``dest`` is created if it does not exist but its parent does (so
-        ``download(image, "downloads/")`` works in any existing working directory); a
-        missing parent raises :class:`ValueError` rather than creating a tree from a typo.
+        Example::
+
+            path = await client.images.download(image, "downloads/")
         """
         if not isinstance(image, Image):
             image = await self.get(check_id(image, "image"))
         folder = Path(dest)
-        where = anyio.Path(folder)
-        if not await where.is_dir():
-            if await where.exists():
-                raise ValueError(f"dest must be a folder, not a file: {folder}")
-            if not await where.parent.is_dir():
-                raise ValueError(f"dest's parent folder does not exist: {folder.parent}")
-            # exist_ok: a concurrent download may create it first.
-            await where.mkdir(exist_ok=True)
+        if not await anyio.Path(folder).is_dir():
+            raise ValueError(f"dest must be an existing folder: {folder}")
         name, url, verifiable = file_name(image, representation)
-        if skip_existing and (done := await complete_file(folder, image, representation)):
+        target = inside(folder, filename) if filename is not None else folder / name
+        if skip_existing and (
+            done := await complete_file(folder, image, representation, filename)
+        ):
             return done
+        await anyio.Path(target.parent).mkdir(parents=True, exist_ok=True)
         expected = image.sha512_hash if verify and verifiable else None
-        request = self._client._build("GET", url, group="cdn", stream=True)
-        response = await self._client._send(request, stream=True)
+        response = await self._session.open_file(url)
         try:
             return await write_verified(
-                response.aiter_bytes(), folder, name, expected_sha512=expected
+                response.aiter_bytes(), target.parent, target.name, expected_sha512=expected
             )
         except httpx.HTTPError as exc:
             raise TransportError(

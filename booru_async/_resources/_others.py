@@ -5,8 +5,8 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from .._models import Comment, Filter, Forum, ForumPost, Gallery, Topic, User
-from .._pager import Pager
-from ._base import Resource, check_id, check_name, query_text
+from .._pagination import Pager
+from ._base import Resource, check_id, check_name
 
 if TYPE_CHECKING:
     from ..query import Query
@@ -19,14 +19,14 @@ class Comments(Resource):
 
     async def get(self, id: int) -> Comment:
         """The comment ``id`` (its image hidden: :class:`Forbidden`)."""
-        return await self._one("comments.get", Comment, path={"id": str(check_id(id))})
+        return await self._session.one("comments.get", Comment, path={"id": str(check_id(id))})
 
     def search(
         self, query: str | Query, *, per_page: int | None = None, limit: int | None = None
     ) -> Pager[Comment]:
         """Comments matching ``query`` (fields ``body``, ``author``, ``image_id``, ...)."""
-        text = query_text(query, self._client.site.flavour)
-        return self._list(
+        text = self._session.query_text(query)
+        return self._session.list(
             "comments.search", Comment, params={"q": text}, per_page=per_page, limit=limit
         )
 
@@ -36,14 +36,14 @@ class Galleries(Resource):
 
     async def get(self, id: int) -> Gallery:
         """The gallery ``id``."""
-        return await self._one("galleries.get", Gallery, path={"id": str(check_id(id))})
+        return await self._session.one("galleries.get", Gallery, path={"id": str(check_id(id))})
 
     def search(
         self, query: str | Query, *, per_page: int | None = None, limit: int | None = None
     ) -> Pager[Gallery]:
         """Galleries matching ``query`` (fields ``title``, ``user``, ``image_ids``, ...)."""
-        text = query_text(query, self._client.site.flavour)
-        return self._list(
+        text = self._session.query_text(query)
+        return self._session.list(
             "galleries.search", Gallery, params={"q": text}, per_page=per_page, limit=limit
         )
 
@@ -53,11 +53,11 @@ class Forums(Resource):
 
     def list(self, *, per_page: int | None = None, limit: int | None = None) -> Pager[Forum]:
         """Every forum open to normal users."""
-        return self._list("forums.list", Forum, per_page=per_page, limit=limit)
+        return self._session.list("forums.list", Forum, per_page=per_page, limit=limit)
 
     async def get(self, short_name: str) -> Forum:
         """The forum ``short_name`` (``"art"``, ``"writing"``, ...)."""
-        return await self._one(
+        return await self._session.one(
             "forums.get", Forum, path={"forum": check_name(short_name, "short_name")}
         )
 
@@ -65,7 +65,7 @@ class Forums(Resource):
         self, short_name: str, *, per_page: int | None = None, limit: int | None = None
     ) -> Pager[Topic]:
         """The topics of a forum: sticky first, then by last reply."""
-        return self._list(
+        return self._session.list(
             "forums.topics",
             Topic,
             path={"forum": check_name(short_name, "short_name")},
@@ -75,7 +75,7 @@ class Forums(Resource):
 
     async def topic(self, short_name: str, slug: str) -> Topic:
         """One topic of a forum."""
-        return await self._one(
+        return await self._session.one(
             "forums.topic",
             Topic,
             path={"forum": check_name(short_name, "short_name"), "topic": check_name(slug, "slug")},
@@ -86,7 +86,7 @@ class Forums(Resource):
     ) -> Pager[ForumPost]:
         """The posts of a topic, oldest first (Philomena 1.2 pages them by 25 whatever
         ``per_page`` says)."""
-        return self._list(
+        return self._session.list(
             "forums.posts",
             ForumPost,
             path={"forum": check_name(short_name, "short_name"), "topic": check_name(slug, "slug")},
@@ -96,7 +96,7 @@ class Forums(Resource):
 
     async def post(self, short_name: str, slug: str, id: int) -> ForumPost:
         """One post of a topic."""
-        return await self._one(
+        return await self._session.one(
             "forums.post",
             ForumPost,
             path={
@@ -112,14 +112,14 @@ class Posts(Resource):
 
     async def get(self, id: int) -> ForumPost:
         """The forum post ``id``."""
-        return await self._one("posts.get", ForumPost, path={"id": str(check_id(id))})
+        return await self._session.one("posts.get", ForumPost, path={"id": str(check_id(id))})
 
     def search(
         self, query: str | Query, *, per_page: int | None = None, limit: int | None = None
     ) -> Pager[ForumPost]:
         """Forum posts matching ``query`` (fields ``body``, ``subject``, ``forum``, ...)."""
-        text = query_text(query, self._client.site.flavour)
-        return self._list(
+        text = self._session.query_text(query)
+        return self._session.list(
             "posts.search", ForumPost, params={"q": text}, per_page=per_page, limit=limit
         )
 
@@ -129,11 +129,11 @@ class Profiles(Resource):
 
     async def get(self, id: int | str) -> User:
         """The user ``id`` (the legacy API addresses users by slug: pass a string)."""
-        if self._client.site.flavour == "legacy" and isinstance(id, str):
+        if self._session.spec.profiles_by_slug and isinstance(id, str):
             key = check_name(id, "user slug")
         else:
             key = str(check_id(id))
-        return await self._one("profiles.get", User, path={"id": key})
+        return await self._session.one("profiles.get", User, path={"id": key})
 
 
 class Filters(Resource):
@@ -141,21 +141,21 @@ class Filters(Resource):
 
     async def get(self, id: int) -> Filter:
         """The filter ``id`` (if it is system, public, or the key's own)."""
-        return await self._one("filters.get", Filter, path={"id": str(check_id(id))})
+        return await self._session.one("filters.get", Filter, path={"id": str(check_id(id))})
 
     def system(self, *, per_page: int | None = None, limit: int | None = None) -> Pager[Filter]:
         """The site's system filters."""
-        return self._list("filters.system", Filter, per_page=per_page, limit=limit)
+        return self._session.list("filters.system", Filter, per_page=per_page, limit=limit)
 
     def user(self, *, per_page: int | None = None, limit: int | None = None) -> Pager[Filter]:
         """The key's own filters (without a key: :class:`Forbidden`)."""
-        return self._list("filters.user", Filter, per_page=per_page, limit=limit)
+        return self._session.list("filters.user", Filter, per_page=per_page, limit=limit)
 
     def search(
         self, query: str | Query, *, per_page: int | None = None, limit: int | None = None
     ) -> Pager[Filter]:
         """Public, system and own filters matching ``query``."""
-        text = query_text(query, self._client.site.flavour)
-        return self._list(
+        text = self._session.query_text(query)
+        return self._session.list(
             "filters.search", Filter, params={"q": text}, per_page=per_page, limit=limit
         )

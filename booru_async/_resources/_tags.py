@@ -9,8 +9,8 @@ from urllib.parse import unquote_plus
 from .._convert import slugify
 from .._errors import NotFound
 from .._models import Tag
-from .._pager import Pager
-from ._base import Resource, query_text
+from .._pagination import Pager
+from ._base import Resource
 
 if TYPE_CHECKING:
     from ..query import Query
@@ -66,15 +66,14 @@ class Tags(Resource):
             raise ValueError("a tag slug or name is required")
         text = slug_or_name.strip()
         named = is_tag_name(text)
-        flavour = self._client.site.flavour
-        if flavour == "twibooru":
+        spec = self._session.spec
+        if spec.tag_lookup == "search":
             return await self._by_name(text if named else tag_name(text))
-        if not named:
-            candidates = [text]
-        elif flavour == "legacy":
-            candidates = [slugify(text, escaped=True)]
+        if named:
+            # Tags created before 2020 kept booru-on-rails' escaped slugs (§1.8).
+            candidates = list(dict.fromkeys(slugify(text, escaped=e) for e in spec.tag_slug_forms))
         else:
-            candidates = list(dict.fromkeys([slugify(text), slugify(text, escaped=True)]))
+            candidates = [text]
         for slug in candidates[:-1]:
             try:
                 return await self._get(slug)
@@ -83,24 +82,11 @@ class Tags(Resource):
         return await self._get(candidates[-1])
 
     async def _get(self, slug: str) -> Tag:
-        route = self._route("tags.get")
-        body = await self._client._request(route, path={"slug": slug}, params={})
-        if route.member is not None and isinstance(body, dict):
-            raw = body.get(route.member)
-            # The legacy tag page sends aliases and DNP entries beside the tag object.
-            extras = {
-                k: body[k]
-                for k in ("aliases", "dnp_entries")
-                if k in body and isinstance(raw, dict) and k not in raw
-            }
-            if extras and isinstance(raw, dict):
-                body = {**body, route.member: {**raw, **extras}}
-        return self._decode_one(body, route, Tag)
+        return await self._session.one("tags.get", Tag, path={"slug": slug})
 
     async def _by_name(self, name: str) -> Tag:
-        # Twibooru v3 has no tag route; its tag index is searched by name instead (§6.1).
         # Quotes wrap the whole term, field prefix included (server-behaviour.md §2.3).
-        page = await self._list(
+        page = await self._session.list(
             "tags.search", Tag, params={"q": _quoted(f"name:{name}")}, per_page=5
         ).page(1)
         for tag in page.items:
@@ -113,6 +99,7 @@ class Tags(Resource):
     ) -> Pager[Tag]:
         """Tags matching ``query`` (tag index fields: ``name``, ``slug``, ``images``, ...),
         most used first."""
-        text = query_text(query, self._client.site.flavour)
-        params: dict[str, Any] = {"q": text}
-        return self._list("tags.search", Tag, params=params, per_page=per_page, limit=limit)
+        params: dict[str, Any] = {"q": self._session.query_text(query)}
+        return self._session.list(
+            "tags.search", Tag, params=params, per_page=per_page, limit=limit
+        )

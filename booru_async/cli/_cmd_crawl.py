@@ -28,7 +28,8 @@ from typing import IO, Any
 
 import click
 
-from .._crawl import format_cursor, parse_cursor
+import booru_async as ba
+
 from ._context import common_options, limit_option, make_client, run, settings
 from ._output import dumps
 from ._progress import Tracker, track
@@ -48,7 +49,7 @@ def read_state(path: Path) -> dict[str, Any] | None:
         state = json.loads(text)
         if not isinstance(state, dict) or state.get("version") != STATE_VERSION:
             raise ValueError("unknown layout")
-        parse_cursor(state.get("cursor"))
+        ba.CrawlPager.check_cursor(state.get("cursor"))
     except ValueError as exc:
         raise click.UsageError(f"{path} is not a booru-async crawl cursor file ({exc})") from None
     return state
@@ -144,7 +145,7 @@ def crawl(query: str, output: Path | None, cursor_file: Path | None, per_page: i
         # The output is the authority: it may be one line ahead of the cursor file.
         last = last_line_id(output)
         if last is not None:
-            cursor = format_cursor(last)
+            cursor = ba.CrawlPager.cursor_after(last)
     if state is None:
         state = {
             "version": STATE_VERSION,
@@ -185,22 +186,19 @@ def crawl(query: str, output: Path | None, cursor_file: Path | None, per_page: i
                         query, cursor=cursor, per_page=per_page, limit=limit
                     )
                     first = True
-                    async for page in pager.pages():
-                        if first and page.total is not None:
+                    async for image in pager:
+                        if first and pager.total is not None:
                             # On resume the walk's total is what is left below the cursor.
-                            left = page.total if limit is None else min(limit, page.total)
+                            left = pager.total if limit is None else min(limit, pager.total)
                             overall = already + left
                             tracker.set_total(overall)
                         first = False
-                        for image in sorted(page.items, key=lambda i: i.id, reverse=True):
-                            if limit is not None and tracker.items >= limit:
-                                break
-                            # Line, flush, then cursor: the cursor is never ahead of the
-                            # output. No await in between, so Ctrl-C cannot split them.
-                            out.write(dumps(image) + "\n")
-                            out.flush()
-                            save(cursor=format_cursor(image.id), count=int(progress["count"]) + 1)
-                            tracker.advance()
+                        # Line, flush, then cursor: the cursor is never ahead of the
+                        # output. No await in between, so Ctrl-C cannot split them.
+                        out.write(dumps(image) + "\n")
+                        out.flush()
+                        save(cursor=pager.cursor, count=int(progress["count"]) + 1)
+                        tracker.advance()
                     if limit is None or tracker.items < limit:
                         save(done=True)
                 if tracker.items == 0 and not resuming:

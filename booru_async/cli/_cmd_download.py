@@ -6,20 +6,20 @@ so running the same command again resumes an interrupted download. The library w
 file through a temporary name and deletes it on any failure or cancellation, so nothing
 partial is ever left under a final name.
 
-``--template`` names files from image fields (see ``_template``): the file is downloaded
-under the library's own name into a hidden staging folder inside ``--dest`` and renamed to
-the template's path once complete, so the same guarantees hold. ``--archive`` skips what an
+``--template`` names files from image fields (see ``_template``): the library downloads
+straight to the template's path (``images.download(filename=...)``, which refuses a path
+leading outside ``--dest``), so the same guarantees hold. ``--archive`` skips what an
 earlier run recorded before any request; ``--metadata`` writes ``<file>.json`` beside each
 file.
 """
 
 from __future__ import annotations
 
-import contextlib
 import os
 import secrets
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import get_args
 
 import anyio
 import anyio.to_thread
@@ -28,7 +28,6 @@ from anyio.abc import ObjectReceiveStream, ObjectSendStream
 
 import booru_async as ba
 
-from .._download import REPRESENTATIONS, complete_file, file_name
 from ._archive import Archive
 from ._context import Settings, common_options, limit_option, make_client, run, settings
 from ._exit import ExitCode, classify, redact
@@ -41,7 +40,6 @@ from ._urls import looks_like_url
 __all__ = ["download", "parse_ids"]
 
 #: Hidden folder inside ``--dest`` where templated downloads are completed before renaming.
-STAGING = ".booru-async-staging"
 
 
 def parse_ids(_ctx: click.Context, _param: click.Parameter, value: str | None) -> list[int]:
@@ -86,22 +84,6 @@ class _Options:
     metadata: bool
 
 
-def _sha512_of(path: Path) -> str:
-    import hashlib
-
-    with open(path, "rb") as handle:
-        return hashlib.file_digest(handle, "sha512").hexdigest()
-
-
-async def _complete_at(path: Path, image: ba.Image, verifiable: bool) -> bool:
-    if not await anyio.Path(path).is_file():
-        return False
-    if not verifiable or not image.sha512_hash:
-        return True
-    digest = await anyio.to_thread.run_sync(_sha512_of, path)
-    return digest == image.sha512_hash.lower()
-
-
 def _write_sidecar(path: Path, image: ba.Image) -> None:
     """``<file>.json``: the image as JSON, written through a temporary file."""
     target = path.with_name(path.name + ".json")
@@ -113,44 +95,24 @@ def _write_sidecar(path: Path, image: ba.Image) -> None:
         temporary.unlink(missing_ok=True)
 
 
-def _inside(dest: Path, path: Path) -> bool:
-    """Whether ``path`` resolves inside ``dest`` (a symlinked folder cannot lead out)."""
-    try:
-        path.resolve().relative_to(dest.resolve())
-    except ValueError:
-        return False
-    return True
-
-
 async def _fetch_one(
     client: ba.Client, image: ba.Image, options: _Options
 ) -> tuple[Path, bool]:
     """Download ``image`` (or find it complete); ``(path, downloaded)``."""
-    representation = options.representation
-    if options.template is None:
-        done = await complete_file(options.dest, image, representation)
-        if done is not None:
-            return done, False
-        path = await client.images.download(
-            image, options.dest, representation=representation  # type: ignore[arg-type]
-        )
-        return path, True
-    name, _url, verifiable = file_name(image, representation)
-    relative = render(options.template, image, name.rsplit(".", 1)[-1])
-    final = options.dest / relative
-    if not _inside(options.dest, final):
-        raise ValueError(f"--template gives {relative}, which leads outside --dest")
-    if await _complete_at(final, image, verifiable):
-        return final, False
-    staging = options.dest / STAGING
-    await anyio.Path(staging).mkdir(exist_ok=True)
-    staged = await client.images.download(
-        image, staging, representation=representation  # type: ignore[arg-type]
+    representation: ba.Representation = options.representation  # type: ignore[assignment]
+    filename = None
+    if options.template is not None:
+        name = client.images.file_name(image, representation)
+        filename = render(options.template, image, name.rsplit(".", 1)[-1])
+    done = await client.images.existing_file(
+        image, options.dest, representation=representation, filename=filename
     )
-    await anyio.Path(final.parent).mkdir(parents=True, exist_ok=True)
-    # No await between the completed download and the rename: Ctrl-C cannot split them.
-    os.replace(staged, final)
-    return final, True
+    if done is not None:
+        return done, False
+    path = await client.images.download(
+        image, options.dest, representation=representation, filename=filename
+    )
+    return path, True
 
 
 async def _download_site(
@@ -311,7 +273,7 @@ def _split_targets(s: Settings, targets: tuple[str, ...]) -> tuple[str | None, d
 )
 @click.option(
     "--representation",
-    type=click.Choice(REPRESENTATIONS),
+    type=click.Choice(get_args(ba.Representation)),
     default="full",
     show_default=True,
     help="Which file: full (hash-checked), original (an SVG's source), a thumbnail size, "
@@ -379,8 +341,6 @@ def download(
         finally:
             if record is not None:
                 record.close()
-            with contextlib.suppress(OSError):
-                (dest / STAGING).rmdir()  # only when empty: a finished run leaves nothing
         codes = {code for _, code in outcome.failures}
         if not codes:
             return ExitCode.OK

@@ -13,7 +13,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Literal, get_args
 
-Flavour = Literal["philomena", "twibooru", "legacy"]
+from .._flavours import Flavour
+
 RateLimitStyle = Literal["twibooru", "proxy"]
 ResetFormat = Literal["ruby", "iso", "epoch", "delta"]
 FaultKind = Literal["latency", "reset", "truncate", "html502", "wrong_content_type"]
