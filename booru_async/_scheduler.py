@@ -16,9 +16,9 @@ import logging
 import random
 import time
 from collections.abc import Callable, Mapping
-from typing import Any, Protocol
 from datetime import UTC, datetime
 from itertools import count
+from typing import Any, Protocol
 
 import anyio
 import attrs

@@ -18,6 +18,7 @@ from datetime import UTC, datetime
 
 import pytest
 
+from booru_async import Priority
 from booru_async._headers import RateHeaders, ServerClock, parse_rate_headers
 from booru_async._ratelimit import (
     Bucket,
