@@ -11,10 +11,17 @@ import httpx
 import pytest
 import respx
 from realdata import fixture_json
+from virtualtime import VIRTUAL_BACKENDS, backend
 
 import booru_async as ba
 
 pytestmark = pytest.mark.anyio
+
+
+@pytest.fixture(params=VIRTUAL_BACKENDS)
+def anyio_backend(request: pytest.FixtureRequest) -> tuple[str, dict[str, object]]:
+    """The stack's timing runs on virtual time on both backends."""
+    return backend(request.param)
 
 
 def everything_stored(path: Path) -> bytes:

@@ -1,6 +1,5 @@
 """The scheduler's async shell: budgets under concurrency, priorities, max_wait, cancellation,
-bans. Runs on trio with a virtual clock (windows of a minute take no wall time) and on
-asyncio in real time with sub-second windows."""
+bans. Runs on virtual time on both backends (windows of a minute take no wall time)."""
 
 from __future__ import annotations
 
@@ -11,6 +10,7 @@ import anyio
 import httpx
 import pytest
 import trio.testing
+from virtualtime import VIRTUAL_BACKENDS, backend
 
 import booru_async as ba
 from booru_async import LocalScheduler
@@ -19,23 +19,19 @@ from booru_async._verdict import Verdict, classify
 pytestmark = pytest.mark.anyio
 
 
-@pytest.fixture(
-    params=[
-        pytest.param(("trio", {"clock": "virtual"}), id="trio-virtual"),
-        pytest.param(("asyncio", {}), id="asyncio"),
-    ]
-)
+@pytest.fixture(params=VIRTUAL_BACKENDS)
 def anyio_backend(request: pytest.FixtureRequest) -> tuple[str, dict[str, object]]:
+    """Virtual time on both backends: minute-long windows take no wall time."""
     name, options = request.param
     if options.get("clock") == "virtual":
         return name, {"clock": trio.testing.MockClock(autojump_threshold=0)}
-    return name, {}
+    return backend(request.param)
 
 
 @pytest.fixture
-def window(anyio_backend: tuple[str, dict[str, object]]) -> float:
-    """A budget window: a real minute in virtual time, a fifth of a second in real time."""
-    return 60.0 if anyio_backend[0] == "trio" else 0.2
+def window() -> float:
+    """A budget window: a minute, in virtual time."""
+    return 60.0
 
 
 def answer(status: int, headers: dict[str, str] | None = None, body: bytes = b"") -> Verdict:

@@ -7,10 +7,17 @@ import httpx
 import pytest
 import respx
 from realdata import fixture_json
+from virtualtime import VIRTUAL_BACKENDS, backend
 
 import booru_async as ba
 
 pytestmark = pytest.mark.anyio
+
+
+@pytest.fixture(params=VIRTUAL_BACKENDS)
+def anyio_backend(request: pytest.FixtureRequest) -> tuple[str, dict[str, object]]:
+    """The stack's timing runs on virtual time on both backends."""
+    return backend(request.param)
 
 DERPI = "https://derpibooru.org"
 BODY = {"image": fixture_json("derpibooru/appledash-2024-11-images.json")["images"][1],
@@ -120,3 +127,20 @@ async def test_predicted_wait_tells_a_progress_display_about_the_budget() -> Non
             await client.images.get(1)
             assert 29.0 < client.predicted_wait() <= 31.0
             assert client.predicted_wait("cdn") == 0.0  # files have their own budget
+
+
+async def test_a_minute_long_retry_after_is_waited_out_on_virtual_time() -> None:
+    """The stack's clock is the event loop's: a minute-long wait costs no wall time here."""
+    import time
+
+    with respx.mock(base_url=DERPI) as router:
+        route = router.get("/api/v1/json/images/1").mock(side_effect=[
+            httpx.Response(429, headers={"retry-after": "60"}, content=b""),
+            httpx.Response(200, json=BODY),
+        ])
+        started = time.monotonic()
+        async with ba.Client("derpibooru") as client:
+            assert (await client.images.get(1)).id == 1
+            assert client.stats.wait_time >= 59.9
+    assert route.call_count == 2
+    assert time.monotonic() - started < 30  # far less than the minute it waited
