@@ -292,7 +292,7 @@ async def test_bad_arguments_fail_before_sending(call: Any, error: type[Exceptio
     ],
 )
 def test_tag_slug_from_name_or_slug(given: str, slug: str) -> None:
-    from booru_async._resources._tags import tag_slug
+    from booru_async._slugs import tag_slug
 
     assert tag_slug(given) == slug
 

@@ -15,7 +15,7 @@ import pytest
 from realdata import fixture_json
 
 from booru_async._convert import Context, Decoder
-from booru_async._convert._shapes import SHAPES, slugify
+from booru_async._convert._shapes import SHAPES
 from booru_async._models import (
     Award,
     Comment,
@@ -31,6 +31,7 @@ from booru_async._models import (
     Topic,
     User,
 )
+from booru_async._slugs import slugify
 
 DERPI = "https://derpibooru.org"
 PHILOMENA = Decoder(Context(site="derpibooru", base_url=DERPI, flavour="philomena"))

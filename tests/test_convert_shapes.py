@@ -12,7 +12,6 @@ from typing import Any
 import pytest
 
 from booru_async._convert import Context, Decoder
-from booru_async._convert._shapes import slugify
 from booru_async._errors import DecodeError
 from booru_async._models import (
     Award,
@@ -29,6 +28,7 @@ from booru_async._models import (
     Topic,
     User,
 )
+from booru_async._slugs import slugify
 
 DERPI = "https://derpibooru.org"
 TWI = "https://twibooru.org"

@@ -42,9 +42,9 @@ from ._primitives import (
     optional_of,
     tuple_of,
 )
-from ._shapes import SHAPES, Context, Shape, ShapeError, prepare, slugify
+from ._shapes import SHAPES, Context, Shape, ShapeError, prepare
 
-__all__ = ["Context", "Decoder", "make_converter", "slugify"]
+__all__ = ["Context", "Decoder", "make_converter"]
 
 T = TypeVar("T")
 

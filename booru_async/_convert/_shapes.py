@@ -16,11 +16,11 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Mapping
 from typing import Any
-from urllib.parse import quote, quote_plus
 
 import attrs
 
 from .. import _models as m
+from .._slugs import slugify, tag_url_path
 
 __all__ = ["SHAPES", "Context", "Shape", "prepare", "slugify", "split"]
 
@@ -143,39 +143,6 @@ def comma_list(value: Any, _: Context) -> Any:
     if type(value) is str:
         return [part.strip() for part in value.split(",") if part.strip()]
     return value
-
-
-_SLUG_STEPS = (
-    ("-", "-dash-"),
-    ("/", "-fwslash-"),
-    ("\\", "-bwslash-"),
-    (":", "-colon-"),
-    (".", "-dot-"),
-    ("+", "-plus-"),
-    (" ", "+"),
-)
-
-
-def slugify(name: str, *, escaped: bool = False) -> str:
-    """A tag name's slug (server-behaviour.md §1.8): ``artist:foo bar`` -> ``artist-colon-foo+bar``.
-
-    ``escaped=True`` also percent-encodes everything but letters, digits and ``_.-~`` (space
-    still becomes ``+``), as booru-on-rails did: ``twilight sparkle (alicorn)`` ->
-    ``twilight+sparkle+%28alicorn%29``. Every slug in the real legacy ``/tags.json`` has that
-    form, and Derpibooru kept such slugs for tags created before the move to Philomena
-    (``apple+flitter+%28ship%29`` next to the newer ``mop+(r63)`` in the 2023 payload), so
-    a name alone cannot tell which form an old Philomena tag has.
-    """
-    for char, replacement in _SLUG_STEPS[:-1]:
-        name = name.replace(char, replacement)
-    if escaped:
-        return quote_plus(name, safe="")
-    return name.replace(" ", "+")
-
-
-def tag_url_path(slug: str) -> str:
-    """The slug percent-encoded for a URL path (``+`` may stay raw)."""
-    return quote(slug, safe="+")
 
 
 def slug_or_none(value: Any, _: Context) -> Any:

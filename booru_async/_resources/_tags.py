@@ -2,52 +2,18 @@
 
 from __future__ import annotations
 
-import re
 from typing import TYPE_CHECKING, Any
-from urllib.parse import unquote_plus
 
-from .._convert import slugify
 from .._errors import NotFound
 from .._models import Tag
 from .._pagination import Pager
+from .._slugs import is_tag_name, slugify, tag_name
 from ._base import Resource
 
 if TYPE_CHECKING:
     from ..query import Query
 
-__all__ = ["Tags", "is_tag_name", "tag_name", "tag_slug"]
-
-# Characters a slug never contains (they are all escaped by the slug encoding, §1.8).
-_NAME_ONLY = re.compile(r"[ :./\\]")
-_ESCAPES = re.compile(r"-(?:dash|fwslash|bwslash|colon|dot|plus)-")
-_UNESCAPES = (
-    ("-fwslash-", "/"),
-    ("-bwslash-", "\\"),
-    ("-colon-", ":"),
-    ("-dot-", "."),
-    ("-plus-", "+"),
-    ("-dash-", "-"),
-)
-
-
-def is_tag_name(slug_or_name: str) -> bool:
-    """Whether a string can only be a tag name: it has a space, ``:``, ``.``, ``/`` or
-    ``\\``, or a ``-`` outside a slug escape. Anything else is taken as a slug."""
-    return bool(_NAME_ONLY.search(slug_or_name)) or "-" in _ESCAPES.sub("", slug_or_name)
-
-
-def tag_slug(slug_or_name: str) -> str:
-    """The (current-form) slug for a tag given by slug or by name."""
-    return slugify(slug_or_name) if is_tag_name(slug_or_name) else slug_or_name
-
-
-def tag_name(slug: str) -> str:
-    """The name a slug stands for (both the current and the percent-encoded legacy form)."""
-    name = unquote_plus(slug)
-    for escape, char in _UNESCAPES:
-        name = name.replace(escape, char)
-    return name
-
+__all__ = ["Tags"]
 
 def _quoted(value: str) -> str:
     return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
