@@ -279,6 +279,10 @@ class Images(Resource):
         raises ``ValueError``). The API key is never sent to the CDN, and files have their
         own rate budget.
 
+        ``dest`` is created if it does not exist but its parent does (so
+        ``download(image, "downloads/")`` works in any existing working directory); a
+        missing parent raises :class:`ValueError` rather than creating a tree from a typo.
+
         Example::
 
             path = await client.images.download(image, "downloads/")
@@ -286,8 +290,14 @@ class Images(Resource):
         if not isinstance(image, Image):
             image = await self.get(check_id(image, "image"))
         folder = Path(dest)
-        if not await anyio.Path(folder).is_dir():
-            raise ValueError(f"dest must be an existing folder: {folder}")
+        where = anyio.Path(folder)
+        if not await where.is_dir():
+            if await where.exists():
+                raise ValueError(f"dest must be a folder, not a file: {folder}")
+            if not await where.parent.is_dir():
+                raise ValueError(f"dest's parent folder does not exist: {folder.parent}")
+            # exist_ok: a concurrent download may create it first.
+            await where.mkdir(exist_ok=True)
         name, url, verifiable = file_name(image, representation)
         target = inside(folder, filename) if filename is not None else folder / name
         if skip_existing and (
