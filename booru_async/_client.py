@@ -181,6 +181,12 @@ class Client:
         return self._session.options.max_wait
 
     @property
+    def max_pause(self) -> float | None:
+        """This view's longest acceptable server-imposed wait (``None``: the scheduler's
+        default, 15 minutes)."""
+        return self._session.options.max_pause
+
+    @property
     def filter_id(self) -> int | None:
         """The filter this view's searches use (``None``: the site's default)."""
         return self._session.options.filter_id
@@ -272,7 +278,8 @@ class Client:
         """The oEmbed description of an image page or file URL.
 
         Answers are cached for the ``cache_age`` they declare (two hours on Philomena), per
-        API-key partition, so a bot that embeds the same link again spends no request.
+        API-key partition, so a bot that embeds the same link again spends no request (with
+        ``cache=None`` nothing is cached, oEmbed included).
         """
         if not isinstance(url, str) or not url.strip():
             raise ValueError("url must be a non-empty string")

@@ -105,6 +105,8 @@ def inside(folder: Path, relative: str | os.PathLike[str]) -> Path:
         raise ValueError(f"filename {relative!r} leads outside {folder}") from None
     if path.resolve() == folder.resolve():
         raise ValueError(f"filename {relative!r} names the folder itself")
+    if path.is_dir():
+        raise ValueError(f"filename {relative!r} names a folder")
     return path
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -340,3 +341,31 @@ def test_with_options_validates_like_the_constructor() -> None:
             client.with_options(**bad)
         with pytest.raises(ValueError):
             ba.Client("derpibooru", **bad)  # type: ignore[arg-type]
+
+
+async def test_a_proxy_without_a_scheme_is_http_as_in_httpx(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # ``HTTPS_PROXY=host:port`` is common in the wild; httpx reads it as http://host:port.
+    # Port 9 on loopback refuses: the request fails as a typed TransportError, not ValueError.
+    monkeypatch.setenv("HTTPS_PROXY", "127.0.0.1:9")
+    monkeypatch.delenv("NO_PROXY", raising=False)
+    monkeypatch.delenv("no_proxy", raising=False)
+    async with ba.Client("derpibooru", retry=ba.RetryPolicy(retries=0)) as client:
+        with pytest.raises(ba.TransportError):
+            await client.images.get(1)
+
+
+async def test_download_to_a_filename_that_is_a_folder_fails_before_sending(
+    tmp_path: Path,
+) -> None:
+    image_body = fixture_json("derpibooru/appledash-2024-11-images.json")["images"][1]
+    (tmp_path / "adir").mkdir()
+    with respx.mock(base_url=DERPI, assert_all_called=False) as router:
+        async with ba.Client("derpibooru") as client:
+            page = router.get("/api/v1/json/images/1").respond(
+                json={"image": image_body, "interactions": []})
+            got = await client.images.get(1)
+            with pytest.raises(ValueError, match="names a folder"):
+                await client.images.download(got, tmp_path, filename="adir")
+    assert page.call_count == 1  # the image, and no file request

@@ -3,6 +3,7 @@ retried, the challenge/ban breaker stops sending, stats count what happened."""
 
 from __future__ import annotations
 
+import anyio
 import httpx
 import pytest
 import respx
@@ -144,3 +145,34 @@ async def test_a_minute_long_retry_after_is_waited_out_on_virtual_time() -> None
             assert client.stats.wait_time >= 59.9
     assert route.call_count == 2
     assert time.monotonic() - started < 30  # far less than the minute it waited
+
+
+async def test_an_impatient_view_does_not_join_a_flight_parked_by_a_server_wait() -> None:
+    """A view with ``max_pause`` must not sit behind a leader the server parked longer."""
+    with respx.mock(base_url=DERPI) as router:
+        router.get("/api/v1/json/images/1").mock(side_effect=[
+            httpx.Response(429, headers={"retry-after": "30"}, content=b""),
+            httpx.Response(200, json=BODY),
+            httpx.Response(200, json=BODY),
+        ])
+        async with ba.Client("derpibooru", cache=None) as client:
+            impatient = client.with_options(max_pause=1.0)
+            outcome: dict[str, str] = {}
+
+            async def lead() -> None:
+                await client.images.get(1)
+                outcome["lead"] = "ok"
+
+            async def follow() -> None:
+                await anyio.sleep(0.01)  # after the leader's 429 parked it
+                try:
+                    await impatient.images.get(1)
+                    outcome["follow"] = "ok"
+                except ba.RateLimited:
+                    outcome["follow"] = "rate limited"
+
+            async with anyio.create_task_group() as tg:
+                tg.start_soon(lead)
+                tg.start_soon(follow)
+            assert client.stats.coalesced == 0
+    assert outcome == {"lead": "ok", "follow": "rate limited"}

@@ -30,7 +30,10 @@ class CoalesceTransport(httpx.AsyncBaseTransport):
             return await self._inner.handle_async_request(request)
         # Only requests that would wait alike share a flight: an interactive call with a
         # max_wait must not sit behind a queued bulk call for the same URL.
-        key = f"{options.partition} {options.priority} {options.max_wait} {request.url}"
+        key = (
+            f"{options.partition} {options.priority} {options.max_wait} {options.max_pause} "
+            f"{request.url}"
+        )
         while True:
             flight = self._flights.get(key)
             if flight is None:

@@ -29,6 +29,14 @@ def bypasses_proxy(host: str, no_proxy: str) -> bool:
     return False
 
 
+def _with_scheme(kind: str, value: str) -> str:
+    """``proxy:3128`` means ``http://proxy:3128``, as httpx and curl read it (``no`` is
+    the bypass list, not a URL)."""
+    if kind == "no" or "://" in value:
+        return value
+    return f"http://{value}"
+
+
 class NetworkTransport(httpx.AsyncBaseTransport):
     """Direct connections, or through ``proxy`` (else the environment's, with ``trust_env``)."""
 
@@ -48,7 +56,7 @@ class NetworkTransport(httpx.AsyncBaseTransport):
         self._direct = self._make(None)
         self._fixed = self._make(proxy) if proxy is not None else None
         self._env: dict[str, str] = (
-            {k: v for k, v in urllib.request.getproxies().items() if v}
+            {k: _with_scheme(k, v) for k, v in urllib.request.getproxies().items() if v}
             if trust_env and proxy is None
             else {}
         )

@@ -39,7 +39,6 @@ from ._urls import looks_like_url
 
 __all__ = ["download", "parse_ids"]
 
-#: Hidden folder inside ``--dest`` where templated downloads are completed before renaming.
 
 
 def parse_ids(_ctx: click.Context, _param: click.Parameter, value: str | None) -> list[int]:
