@@ -9,7 +9,7 @@ async with ba.Client("derpibooru") as client:
 """
 
 from . import query
-from ._cache import CachePolicy, MemoryCache, SQLiteCache
+from ._cache import CachePolicy, MemoryCache, RedisCache, SQLiteCache
 from ._client import Client
 from ._download import Representation
 from ._errors import (
@@ -57,6 +57,7 @@ from ._models import (
 )
 from ._options import Priority
 from ._pagination import CrawlPager, Pager
+from ._redis_scheduler import RedisScheduler
 from ._retry import RetryPolicy
 from ._scheduler import LocalScheduler
 from ._sites import SITES, Budgets, Flavour, Site
@@ -102,6 +103,8 @@ __all__ = [
     "RateLimited",
     "Rating",
     "RatingTag",
+    "RedisCache",
+    "RedisScheduler",
     "Representation",
     "Representations",
     "RequestInfo",

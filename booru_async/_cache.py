@@ -21,7 +21,17 @@ import anyio
 import attrs
 import hishel
 
-__all__ = ["CacheConfig", "CachePolicy", "MemoryCache", "SQLiteCache", "cache_key", "partition_for"]
+from ._redis import require_redis, safe_url
+
+__all__ = [
+    "CacheConfig",
+    "CachePolicy",
+    "MemoryCache",
+    "RedisCache",
+    "SQLiteCache",
+    "cache_key",
+    "partition_for",
+]
 
 
 def _ttls(value: Mapping[str, float]) -> Mapping[str, float]:
@@ -78,7 +88,31 @@ class SQLiteCache:
         return hishel.AsyncSqliteStorage(database_path=self.path)
 
 
-CacheConfig = MemoryCache | SQLiteCache
+@attrs.frozen
+class RedisCache:
+    """A cache in Redis that processes and machines share (hishel's Redis storage).
+
+    ``url`` is a redis-py URL; ``prefix`` namespaces the keys; ``ttl`` bounds how long any
+    entry lives (seconds; ``None``: until Redis evicts it under its ``maxmemory`` policy).
+    Entries are partitioned by a hash of the API key exactly as in the other storages, and
+    the key itself never reaches Redis. Needs the ``redis`` extra and Redis >= 7; runs on
+    asyncio only (redis-py's asyncio client).
+    """
+
+    url: str = attrs.field(repr=safe_url)
+    policy: CachePolicy = attrs.field(factory=CachePolicy)
+    prefix: str = "booru-cache"
+    ttl: float | None = 3600.0
+
+    def __attrs_post_init__(self) -> None:
+        require_redis()
+
+    async def open(self) -> hishel.AsyncBaseStorage:
+        client = require_redis().Redis.from_url(self.url)
+        return hishel.AsyncRedisStorage(client=client, default_ttl=self.ttl, key_prefix=self.prefix)
+
+
+CacheConfig = MemoryCache | SQLiteCache | RedisCache
 
 
 def cache_key(partition: str, method: str, url: str) -> str:

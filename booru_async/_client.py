@@ -145,6 +145,7 @@ class Client:
             rng=_rng,
         )
         self._session = Session(engine, options)
+        self._scheduler = engine.scheduler
 
     def __repr__(self) -> str:
         keyed = "keyed" if self._session.keyed else "anonymous"
@@ -232,6 +233,11 @@ class Client:
     async def aclose(self) -> None:
         """Close the connection pool (``async with`` does this for you)."""
         await self._session.close_pool()
+        # A shared scheduler (Redis) writes answers in the background: let the last ones
+        # land before the caller's event loop ends. It stays open; other clients may use it.
+        flush = getattr(self._scheduler, "flush", None)
+        if flush is not None:
+            await flush()
 
     @cached_property
     def images(self) -> Images:

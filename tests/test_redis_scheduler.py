@@ -1,0 +1,325 @@
+"""``ba.RedisScheduler`` against a real ``redis-server`` on loopback (the ``redis_url``
+fixture), with real processes where the promise is about processes.
+
+The bucket rules run on the Redis server's clock, so these tests use short windows (well
+under a second) instead of a virtual clock.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import subprocess
+import sys
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+
+import httpx
+import pytest
+from redis_server import RedisServer
+
+import booru_async as ba
+from booru_async._verdict import Verdict, classify
+from booru_async.testing import Board, FakeBooru, RateBudget, serve
+
+WORKER = str(Path(__file__).with_name("redis_worker.py"))
+
+
+def answer(status: int, headers: dict[str, str] | None = None, body: bytes = b"") -> Verdict:
+    """The verdict the transport would hand the scheduler for this answer."""
+    return classify(status, httpx.Headers(headers or {}), body, now=datetime.now(UTC))
+
+
+def site(budgets: dict[str, tuple[int, float]], base_url: str = "http://127.0.0.1:9") -> ba.Site:
+    return ba.Site(name="t", base_url=base_url, flavour="philomena", budgets=budgets)
+
+
+async def grant_times(
+    scheduler: ba.RedisScheduler, s: ba.Site, n: int, group: str = "image", **kw: object
+) -> list[float]:
+    out = []
+    started = time.monotonic()
+    for _ in range(n):
+        ticket = await scheduler.acquire(s, group, **kw)  # type: ignore[arg-type]
+        out.append(time.monotonic() - started)
+        scheduler.settle(ticket, answer(200))
+    return out
+
+
+@pytest.mark.asyncio
+async def test_budget_is_shared_between_schedulers(redis_url: str) -> None:
+    s = site({"site": (4, 0.5)})
+    async with ba.RedisScheduler(redis_url) as a, ba.RedisScheduler(redis_url) as b:
+        first = await grant_times(a, s, 4)
+        second = await grant_times(b, s, 1)
+    assert max(first) < 0.2
+    # b is another process as far as Redis knows: the window a spent holds it too.
+    assert second[0] >= 0.35
+
+
+@pytest.mark.asyncio
+async def test_server_announcing_more_than_the_profile_is_followed(redis_url: str) -> None:
+    s = site({"image": (1, 60.0)})
+    async with ba.RedisScheduler(redis_url) as sched:
+        ticket = await sched.acquire(s, "image")
+        sched.settle(ticket, answer(200, {"x-rl": "20", "x-rl-remaining": "19", "x-rl-reset": "30"}))
+        times = await grant_times(sched, s, 19)
+    assert max(times) < 1.0  # the profile alone would allow one a minute
+
+
+@pytest.mark.asyncio
+async def test_server_announcing_less_than_the_profile_is_followed(redis_url: str) -> None:
+    s = site({"image": (100, 1.0)})
+    async with ba.RedisScheduler(redis_url) as sched:
+        ticket = await sched.acquire(s, "image")
+        sched.settle(ticket, answer(200, {"x-rl": "3", "x-rl-remaining": "2", "x-rl-reset": "0.6"}))
+        await sched.flush()
+        for _ in range(2):  # the two the server still allows
+            sched.settle(await sched.acquire(s, "image", max_wait=0.3), None)
+        with pytest.raises(ba.RateLimited) as info:
+            await sched.acquire(s, "image", max_wait=0.3)
+    assert info.value.retry_after is not None and 0.3 < info.value.retry_after <= 0.7
+
+
+@pytest.mark.asyncio
+async def test_a_window_rolls_to_the_announced_limit(redis_url: str) -> None:
+    s = site({"image": (1, 5.0)})
+    async with ba.RedisScheduler(redis_url) as sched:
+        ticket = await sched.acquire(s, "image")
+        sched.settle(ticket, answer(200, {"x-rl": "4", "x-rl-remaining": "0", "x-rl-reset": "0.4"}))
+        times = await grant_times(sched, s, 4)
+    # From the reset on the server's 4 tokens are back, whatever the profile says.
+    assert 0.35 <= times[0] < 0.8 and times[-1] - times[0] < 0.2
+
+
+@pytest.mark.asyncio
+async def test_429_pauses_every_process_then_one_probe(redis_url: str) -> None:
+    s = site({"site": (50, 1.0)})
+    async with ba.RedisScheduler(redis_url) as a, ba.RedisScheduler(redis_url) as b:
+        ticket = await a.acquire(s, "image")
+        a.settle(ticket, answer(429, {"retry-after": "0.5"}))
+        await a.flush()
+        started = time.monotonic()
+        probe = await b.acquire(s, "image")
+        probe_at = time.monotonic() - started
+        # While the probe is out nothing else goes, in any process.
+        other = asyncio.ensure_future(a.acquire(s, "image"))
+        await asyncio.sleep(0.3)
+        assert not other.done()
+        b.settle(probe, answer(200))
+        await b.flush()
+        second = await asyncio.wait_for(other, 2)
+        a.settle(second, answer(200))
+    assert 0.4 <= probe_at < 0.9
+
+
+@pytest.mark.asyncio
+async def test_a_storm_of_429s_lowers_the_limit_once(redis_url: str) -> None:
+    s = site({"site": (30, 5.0)})
+    async with ba.RedisScheduler(redis_url, prefix="storm") as sched:
+        tickets = [await sched.acquire(s, "image") for _ in range(30)]
+        for ticket in tickets:
+            sched.settle(ticket, answer(429))
+        await sched.flush()
+        import redis.asyncio as aioredis
+
+        client = aioredis.Redis.from_url(redis_url, decode_responses=True)
+        limit = await client.hget("storm:{127.0.0.1:9}:b:site", "lim")
+        await client.aclose()
+    # 30 answers of one storm: one lowering (to half), not thirty (to 1).
+    assert limit == "15"
+
+
+@pytest.mark.asyncio
+async def test_pause_beyond_max_pause_raises(redis_url: str) -> None:
+    s = site({"site": (5, 1.0)})
+    async with ba.RedisScheduler(redis_url, max_pause=60) as sched:
+        ticket = await sched.acquire(s, "image")
+        sched.settle(ticket, answer(429, {"retry-after": "86000"}))
+        started = time.monotonic()
+        with pytest.raises(ba.RateLimited) as info:
+            await sched.acquire(s, "image")
+    assert time.monotonic() - started < 0.5
+    assert info.value.retry_after is not None and info.value.retry_after > 85000
+
+
+@pytest.mark.asyncio
+async def test_max_wait_raises_at_once(redis_url: str) -> None:
+    s = site({"site": (2, 5.0)})
+    async with ba.RedisScheduler(redis_url) as a, ba.RedisScheduler(redis_url) as b:
+        await grant_times(a, s, 2)
+        started = time.monotonic()
+        with pytest.raises(ba.RateLimited) as info:
+            await b.acquire(s, "image", max_wait=1.0)
+    assert time.monotonic() - started < 0.5
+    assert info.value.retry_after is not None and info.value.retry_after > 4
+
+
+@pytest.mark.asyncio
+async def test_cancelled_waiter_consumes_nothing(redis_url: str) -> None:
+    s = site({"site": (1, 0.4)})
+    async with ba.RedisScheduler(redis_url) as sched:
+        await grant_times(sched, s, 1)
+        waiters = [asyncio.ensure_future(sched.acquire(s, "image")) for _ in range(20)]
+        await asyncio.sleep(0.1)
+        for w in waiters:
+            w.cancel()
+        await asyncio.gather(*waiters, return_exceptions=True)
+        await sched.flush()
+        started = time.monotonic()
+        times = await grant_times(sched, s, 1)
+    # The fresh call goes out when the window frees, not 20 windows later.
+    assert time.monotonic() - started < 0.5 and times[0] < 0.45
+
+
+@pytest.mark.asyncio
+async def test_interactive_in_one_process_is_not_stuck_behind_bulk_in_another(
+    redis_url: str,
+) -> None:
+    s = site({"site": (1, 0.4)})
+    order: list[str] = []
+    async with ba.RedisScheduler(redis_url) as crawler, ba.RedisScheduler(redis_url) as bot:
+        await grant_times(crawler, s, 1)
+
+        async def take(sched: ba.RedisScheduler, name: str, priority: ba.Priority) -> None:
+            ticket = await sched.acquire(s, "image", priority=priority)
+            order.append(name)
+            sched.settle(ticket, answer(200))
+
+        bulk = [asyncio.ensure_future(take(crawler, f"bulk{i}", "bulk")) for i in range(3)]
+        await asyncio.sleep(0.1)
+        interactive = asyncio.ensure_future(take(bot, "interactive", "interactive"))
+        await asyncio.wait_for(interactive, 2)
+        for task in bulk:
+            task.cancel()
+        await asyncio.gather(*bulk, return_exceptions=True)
+    assert order[0] == "interactive"
+
+
+@pytest.mark.asyncio
+async def test_ban_is_shared_and_known_to_a_new_process(redis_url: str) -> None:
+    s = site({"site": (5, 1.0)})
+    async with ba.RedisScheduler(redis_url) as a:
+        t1 = await a.acquire(s, "image")
+        t2 = await a.acquire(s, "image")  # both in flight when the challenge comes
+        a.settle(t1, answer(501, {"content-type": "text/html"}, b"<html>challenge</html>"))
+        assert a.predicted_wait(s, "image", "normal") > 4.0
+        a.settle(t2, answer(500))
+        assert a.is_banned(s)
+    async with ba.RedisScheduler(redis_url) as fresh:  # a process started during the ban
+        started = time.monotonic()
+        with pytest.raises(ba.Blocked) as info:
+            await fresh.acquire(s, "image")
+        assert fresh.is_banned(s)
+    assert time.monotonic() - started < 0.5
+    assert info.value.reason == "ban" and info.value.retry_after > 800
+
+
+@pytest.mark.asyncio
+async def test_redis_killed_falls_back_warns_and_rejoins(
+    redis_server: RedisServer, caplog: pytest.LogCaptureFixture
+) -> None:
+    del redis_server  # the session server must exist; this test kills its own
+    s = site({"site": (8, 0.4)})
+    with RedisServer() as own:
+        async with ba.RedisScheduler(
+            own.url, processes=2, retry_interval=0.2, rejoin_grace=0.2
+        ) as sched:
+            await grant_times(sched, s, 2)
+            own.kill()
+            with caplog.at_level(logging.WARNING, logger="booru_async.scheduler"):
+                started = time.monotonic()
+                times = await grant_times(sched, s, 6)
+            assert sched.degraded
+            warnings = [r for r in caplog.records if r.levelno == logging.WARNING]
+            assert len(warnings) == 1 and "unreachable" in warnings[0].getMessage()
+            # Never unthrottled: the fallback keeps 8 // 2 = 4 per window and starts as if
+            # its first window were spent.
+            assert times[0] >= 0.35 and times[4] >= times[0] + 0.35
+            assert time.monotonic() - started < 3
+            own.start()
+            await asyncio.sleep(0.3)
+            ticket = await sched.acquire(s, "image")
+            sched.settle(ticket, answer(200))
+            assert ticket.via_redis and not sched.degraded
+
+
+def test_trio_is_refused_with_a_clear_error(redis_url: str) -> None:
+    import trio
+
+    async def main() -> None:
+        async with ba.RedisScheduler(redis_url) as sched:
+            await sched.acquire(site({"site": (1, 1.0)}), "image")
+
+    with pytest.raises(RuntimeError, match="asyncio only"):
+        trio.run(main)
+
+
+# -- real processes --------------------------------------------------------------------------
+
+
+def _spawn(redis_url: str, prefix: str, base_url: str, ids: list[int], budgets: dict[str, list[float]],
+           start_at: float = 0.0, processes: int = 1) -> subprocess.Popen[str]:
+    return subprocess.Popen(
+        [sys.executable, WORKER, "--redis", redis_url, "--prefix", prefix, "--base-url", base_url,
+         "--budgets", json.dumps(budgets), "--ids", ",".join(map(str, ids)),
+         "--start-at", str(start_at), "--processes", str(processes)],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )
+
+
+def _result(proc: subprocess.Popen[str]) -> dict[str, object]:
+    out, err = proc.communicate(timeout=60)
+    assert proc.returncode == 0, err
+    result: dict[str, object] = json.loads(out.strip().splitlines()[-1])
+    return result
+
+
+def _fake(limit: int, window: float) -> tuple[FakeBooru, list[int]]:
+    board = Board.generate(seed=3, images=60, users=20, galleries=1, topics=1)
+    fake = FakeBooru(
+        board, flavour="twibooru", rate_limit_style="proxy",
+        rate_budgets=(RateBudget(limit=limit, window=window, groups=("posts",)),),
+    )
+    ids = sorted(i.id for i in board.images.values() if not i.hidden_from_users and i.approved)
+    return fake, ids
+
+
+@pytest.mark.asyncio
+async def test_two_processes_share_one_budget(redis_url: str) -> None:
+    # A server that announces nothing (proxy style, sliding window): alone, each process
+    # would spend the whole budget and the pair would draw 429s.
+    fake, ids = _fake(limit=6, window=2.0)
+    async with serve(fake) as url:
+        start = time.time() + 2.0
+        budgets = {"image": [6, 2.0]}
+        procs = [_spawn(redis_url, "two", url, ids[i:18:2], budgets, start) for i in (0, 1)]
+        results = [await asyncio.to_thread(_result, p) for p in procs]
+    got = sorted(i for r in results for i in r["got"])  # type: ignore[attr-defined]
+    assert got == sorted(ids[:18])
+    assert not fake.stats.rate_limited
+    assert fake.max_requests_in_window("posts", 2.0) <= 6
+    # Shared, the pair took three windows for 18 items (alone each would take two).
+    ends = [float(r["ended"]) for r in results]  # type: ignore[arg-type]
+    assert max(ends) - start >= 4.0
+
+
+@pytest.mark.asyncio
+async def test_a_process_started_into_a_spent_window_sends_nothing_into_it(
+    redis_url: str,
+) -> None:
+    fake, ids = _fake(limit=5, window=2.0)
+    s = ba.Site(name="fake", base_url="http://x", flavour="twibooru", budgets={"image": (5, 2.0)})
+    async with serve(fake) as url:
+        s = s.with_base_url(url)
+        async with ba.RedisScheduler(redis_url, prefix="spent") as first:
+            spent_at = time.time()
+            for _ in range(5):
+                first.settle(await first.acquire(s, "image"), answer(200))
+        # A new process (as after a restart) against the same Redis.
+        result = _result(_spawn(redis_url, "spent", url, ids[:1], {"image": [5, 2.0]}))
+    assert result["got"] == ids[:1]
+    sent = [r.time for r in fake.stats.requests]
+    assert len(sent) == 1 and sent[0] >= spent_at + 2.0
