@@ -8,7 +8,7 @@ import random
 from collections.abc import Awaitable, Callable
 from functools import cached_property
 from types import TracebackType
-from typing import Self
+from typing import Any, Self
 
 import anyio
 import httpx
@@ -280,16 +280,28 @@ class Client:
         """Tag filters: get, system, user, search."""
         return Filters(self._session)
 
-    async def oembed(self, url: str) -> Oembed:
+    async def oembed(
+        self, url: str, *, max_width: int | None = None, max_height: int | None = None
+    ) -> Oembed:
         """The oEmbed description of an image page or file URL.
 
         Answers are cached for the ``cache_age`` they declare (two hours on Philomena), per
         API-key partition, so a bot that embeds the same link again spends no request (with
         ``cache=None`` nothing is cached, oEmbed included).
+        ``max_width``/``max_height`` ask the legacy and Twibooru oEmbed for a thumbnail
+        that fits (``maxwidth``/``maxheight``); Philomena has no such parameter
+        (:class:`UnsupportedOperation`).
         """
         if not isinstance(url, str) or not url.strip():
             raise ValueError("url must be a non-empty string")
-        return await self._session.one("oembed", Oembed, params={"url": url})
+        params: dict[str, Any] = {"url": url}
+        for unified, value in (("max_width", max_width), ("max_height", max_height)):
+            if value is None:
+                continue
+            if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+                raise ValueError(f"{unified} must be a positive int, not {value!r}")
+            params[self._session.param_name(unified)] = value
+        return await self._session.one("oembed", Oembed, params=params)
 
 
 class _View(Client):

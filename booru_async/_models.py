@@ -33,6 +33,7 @@ __all__ = [
     "Location",
     "Oembed",
     "Page",
+    "Rankings",
     "Rating",
     "RatingTag",
     "Representations",
@@ -604,6 +605,20 @@ class Oembed:
     comment_count: int | None = None
     tags: tuple[str, ...] = ()
     extra: Mapping[str, Any] = _extra()
+
+
+@attrs.frozen(kw_only=True)
+class Rankings:
+    """The legacy API's ``/lists.json``: the top images of a recent period.
+
+    ``top_scoring`` and ``top_commented`` cover the images first seen in the period
+    asked for; ``all_time_top_scoring`` does not depend on it. booru-on-rails sends
+    three images per list.
+    """
+
+    top_scoring: tuple[Image, ...] = ()
+    top_commented: tuple[Image, ...] = ()
+    all_time_top_scoring: tuple[Image, ...] = ()
 
 
 @attrs.frozen(kw_only=True)

@@ -53,6 +53,7 @@ class Pager(Generic[T]):
         per_page: int,
         limit: int | None = None,
         single_page: bool = False,
+        server_sized: bool = False,
     ) -> None:
         if limit is not None and limit < 0:
             raise ValueError("limit must be >= 0")
@@ -61,6 +62,9 @@ class Pager(Generic[T]):
         self.limit = limit
         #: The whole list comes in one answer (there is no page 2 to ask for).
         self.single_page = single_page
+        #: The server picks the page size (a user setting the client cannot see), so
+        #: ``per_page`` is only a guess: the walk counts the items it got against ``total``.
+        self.server_sized = server_sized
 
     def __repr__(self) -> str:
         return f"<Pager per_page={self.per_page} limit={self.limit}>"
@@ -101,9 +105,8 @@ class _Pages(AsyncIterator[Page[T]]):
             raise StopAsyncIteration
         self._previous = page.items
         self._seen += len(page.items)
-        if pager.single_page or (
-            page.total is not None and self._next * pager.per_page >= page.total
-        ):
+        reached = self._seen if pager.server_sized else self._next * pager.per_page
+        if pager.single_page or (page.total is not None and reached >= page.total):
             self._done = True
         self._next += 1
         return page

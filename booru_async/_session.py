@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import random
+import re
 from collections.abc import Awaitable, Callable, Mapping
 from datetime import UTC, datetime
 from typing import Any, TypeVar
@@ -43,6 +44,10 @@ from ._verdict import classify, excerpt, verdict_of
 from .query import Query, render
 
 __all__ = ["MAX_PER_PAGE", "Engine", "Session", "ViewOptions", "page_size"]
+
+#: Seeded random orders and gallery positions: ``random:<n>``, ``gallery_id:<n>``. Both
+#: lineages read only digits there (booru-on-rails ``parse_sort``: ``\A...:(\d+)\z``).
+_SEEDED_SORT = re.compile(r"(?:random|gallery_id):\d+")
 
 log = logging.getLogger("booru_async")
 
@@ -183,8 +188,30 @@ class Session:
         return render(query, self.site.flavour)
 
     def sort_name(self, sort: str | None) -> str | None:
-        """A unified sort field in this flavour's spelling."""
-        return self.spec.sort_names.get(sort, sort) if sort else None
+        """A unified sort field in this flavour's spelling; :class:`UnsupportedOperation`
+        for one the server would silently replace with its default order."""
+        if sort is None:
+            return None
+        if not isinstance(sort, str):
+            raise TypeError(f"sort must be a string, not {type(sort).__name__}")
+        if not (sort in self.spec.sorts or _SEEDED_SORT.fullmatch(sort)):
+            known = ", ".join(sorted(self.spec.sorts))
+            raise UnsupportedOperation(
+                f"sort={sort!r} is not a sort field of the {self.site.flavour} API "
+                f"(which would silently use its default order); known: {known}, "
+                "random:<n>, gallery_id:<n>"
+            )
+        return self.spec.sort_names.get(sort, sort)
+
+    def param_name(self, unified: str) -> str:
+        """The flavour's name for a unified parameter, or :class:`UnsupportedOperation`."""
+        name = self.spec.params.get(unified)
+        if name is None:
+            raise UnsupportedOperation(
+                f"{unified}= is not available on {self.site.name!r} "
+                f"(the {self.site.flavour} API has no such parameter)"
+            )
+        return name
 
     def _params(self, route: Route, unified: Mapping[str, Any]) -> dict[str, str]:
         """Unified parameter names -> the route's and the flavour's, dropping ``None``s."""
@@ -211,14 +238,18 @@ class Session:
             shareable=shareable,
         )
 
-    async def _send(self, request: httpx.Request, *, stream: bool = False) -> httpx.Response:
+    async def _send(
+        self, request: httpx.Request, *, stream: bool = False, follow_redirects: bool = True
+    ) -> httpx.Response:
         """Send through the stack; transport failures and error statuses become typed
         errors. With ``stream=True`` a successful body is left unread."""
         engine = self._engine
         info = RequestInfo(request.method, str(request.url))
         log.debug("%s", info)
         try:
-            response = await engine.http.send(request, stream=True)
+            response = await engine.http.send(
+                request, stream=True, follow_redirects=follow_redirects
+            )
             if not stream or response.status_code >= 400:
                 await response.aread()
         except BooruError as exc:  # raised by the stack before sending (max_wait, ban)
@@ -267,8 +298,10 @@ class Session:
             extensions={"booru": self._request_options(route.group, shareable=route.shareable)},
             **content,
         )
-        response = await self._send(request)
+        response = await self._send(request, follow_redirects=not route.redirect_is_empty)
         info = RequestInfo(request.method, str(request.url))
+        if route.redirect_is_empty and response.is_redirect:
+            return None
         body = response.content
         if route.empty_body_is_empty and not body.strip():
             return None
@@ -339,6 +372,19 @@ class Session:
             (item,) = _with_interactions((item,), decoder.interactions(body))
         return item
 
+    def decode_members(
+        self, body: Any, members: tuple[str, ...], cls: type[T]
+    ) -> dict[str, tuple[T, ...]]:
+        """Several lists of one envelope (the legacy rankings), with its interactions."""
+        decoder = self._engine.decoder
+        interactions = decoder.interactions(body) if cls is Image else {}
+        out: dict[str, tuple[T, ...]] = {}
+        for name in members:
+            raw = decoder.member(body, name)
+            items = decoder.structure_list(raw, cls, path=f"$.{name}")
+            out[name] = _with_interactions(items, interactions)
+        return out
+
     def decode_page(
         self, body: Any, route: Route, cls: type[T], *, number: int, per_page: int
     ) -> Page[T]:
@@ -380,7 +426,13 @@ class Session:
                 raise
             return self.decode_page(body, route, cls, number=number, per_page=size)
 
-        return Pager(fetch, per_page=size, limit=limit, single_page=route.single_page)
+        return Pager(
+            fetch,
+            per_page=size,
+            limit=limit,
+            single_page=route.single_page,
+            server_sized=route.server_sized,
+        )
 
 
 def page_size(per_page: int | None, limit: int | None, maximum: int = MAX_PER_PAGE) -> int:

@@ -76,7 +76,7 @@ SUPPORT = {
     "filters.system": {"philomena", "legacy"},
     "filters.user": {"philomena", "legacy"},
     "filters.search": {"philomena"},
-    "oembed": {"philomena", "legacy"},
+    "oembed": {"philomena", "twibooru", "legacy"},
 }
 
 CALLS: dict[str, Callable[[ba.Client], Any]] = {

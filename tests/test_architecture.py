@@ -25,6 +25,8 @@ DOCUMENTED = {
     "UploadRejected", "User", "__version__", "query",
     # Section 6 (bots): ratings and credit.
     "Credit", "DARK_RATING_TAGS", "RATINGS", "RATING_TAGS", "Rating", "RatingTag",
+    # Issue 11: what images.rankings() returns (the legacy /lists.json).
+    "Rankings",
 }
 
 

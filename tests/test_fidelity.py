@@ -243,3 +243,255 @@ async def test_furbooru_spoiler_image_and_tag_count() -> None:
     assert "spoiler_image" not in got.extra
     assert img.tag_count == image["tag_count"] == len(img.tags)
     assert "tag_count" not in img.extra
+
+
+# --- phase 2: flavour data and the new routes ------------------------------------------------
+
+
+class Recorder:
+    """A MockTransport handler that answers from a function and keeps every request."""
+
+    def __init__(self, answer: Handler) -> None:
+        self.answer = answer
+        self.requests: list[httpx.Request] = []
+
+    def __call__(self, request: httpx.Request) -> httpx.Response:
+        self.requests.append(request)
+        return self.answer(request)
+
+
+async def test_legacy_reverse_search_redirect_is_an_empty_list() -> None:
+    # SearchController#reverse: no image at ``scraper_url`` -> flash + ``redirect_to
+    # search_reverse_path`` (302 to the HTML form), JSON request or not.
+    def answer(request: httpx.Request) -> httpx.Response:
+        if request.url.path == "/search/reverse.json":
+            return httpx.Response(
+                302,
+                headers={"location": "https://twibooru.org/search/reverse",
+                         "content-type": "text/html; charset=utf-8"},
+                text='<html><body>You are being <a href="https://twibooru.org/search/reverse">'
+                     "redirected</a>.</body></html>",
+            )
+        return httpx.Response(200, text="<!DOCTYPE html><form></form>",
+                              headers={"content-type": "text/html"})
+
+    server = Recorder(answer)
+    async with legacy_client(server) as client:
+        found = [i async for i in client.images.reverse_search("https://nowhere.invalid/a.png")]
+    assert found == []
+    # The form is not fetched: one request, the POST.
+    assert [(r.method, r.url.path) for r in server.requests] == [
+        ("POST", "/search/reverse.json")
+    ]
+    assert server.requests[0].url.params["scraper_url"] == "https://nowhere.invalid/a.png"
+
+
+async def test_legacy_reverse_search_redirect_against_the_fake() -> None:
+    fake = FakeBooru(Board.generate(seed=2, images=40, users=20, galleries=1, topics=1),
+                     flavour="legacy")
+    fake.base_url = "https://booru.test"
+    async with ba.Client("twibooru-legacy", base_url=fake.base_url,
+                         transport=fake.transport()) as client:
+        found = [i async for i in client.images.reverse_search("https://nowhere.invalid/a.png")]
+    assert found == []
+    assert [r.status for r in fake.stats.requests] == [302]
+
+
+SORTS = [
+    # (flavour's profile, sort, what goes out as sf, or None when refused before sending)
+    ("derpibooru", "faves", "faves"),
+    ("derpibooru", "id", "id"),
+    ("derpibooru", "created_at", "first_seen_at"),  # image_sorter.ex: the fallback field
+    ("derpibooru", "random:42", "random:42"),
+    ("derpibooru", "gallery_id:7", "gallery_id:7"),
+    ("derpibooru", "hides", None),  # master only; 1.2 would silently use first_seen_at
+    ("derpibooru", "relevance", None),
+    ("derpibooru", "random:x", None),
+    ("twibooru-legacy", "faves", None),  # ApplicationController#parse_sort: created_at
+    ("twibooru-legacy", "id", None),
+    ("twibooru-legacy", "pixels", None),
+    ("twibooru-legacy", "created_at", "created_at"),
+    ("twibooru-legacy", "wilson_score", "wilson"),
+    ("twibooru-legacy", "comment_count", "comments"),
+    ("twibooru-legacy", "_score", "relevance"),
+    ("twibooru-legacy", "tag_count", "tag_count"),
+    ("twibooru-legacy", "random:9", "random:9"),
+    ("twibooru", "score", "score"),
+    ("twibooru", "wilson_score", None),  # unknown on Twibooru's unpublished v3 code
+]
+
+
+@pytest.mark.parametrize(("profile", "sort", "wire"), SORTS)
+async def test_sort_names_are_flavour_data(profile: str, sort: str, wire: str | None) -> None:
+    server = Recorder(lambda request: httpx.Response(
+        200, json={"search": [], "images": [], "posts": [], "total": 0, "interactions": []}))
+    async with ba.Client(profile, transport=httpx.MockTransport(server)) as client:
+        if wire is None:
+            with pytest.raises(ba.UnsupportedOperation, match="sort="):
+                client.images.search("safe", sort=sort)
+            assert server.requests == []
+        else:
+            await client.images.search("safe", sort=sort).page(1)
+            assert server.requests[0].url.params["sf"] == wire
+
+
+async def test_concurrent_random_calls_are_never_shared() -> None:
+    import anyio
+
+    board = Board.generate(seed=4, images=200, users=20, galleries=1, topics=1)
+    for flavour, profile in (("philomena", "derpibooru"), ("legacy", "twibooru-legacy")):
+        fake = FakeBooru(board, flavour=flavour)
+        fake.base_url = "https://booru.test"
+        picked: list[int] = []
+        async with ba.Client(profile, base_url=fake.base_url, transport=fake.transport(),
+                             cache=ba.MemoryCache()) as client:
+
+            async def pick(client: ba.Client = client, out: list[int] = picked) -> None:
+                out.append((await client.images.random("safe")).id)
+
+            async with anyio.create_task_group() as tg:
+                for _ in range(8):
+                    tg.start_soon(pick)
+            await pick()  # and a later one is not answered from the cache
+        searches = [r for r in fake.stats.requests if r.path.startswith(("/api/v1/json/search",
+                                                                           "/search"))]
+        assert len(searches) == 9, flavour
+        assert len(set(picked)) > 1, flavour
+
+
+async def test_server_sized_comment_pages_for_a_keyed_user() -> None:
+    # CommentQuery.paginate: a keyed user's ``comments_per_page`` (here 10) decides.
+    comments = list(range(500, 533))
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        page = max(1, to_i(request.url.params.get("page")))
+        window = sorted(comments, reverse=True)[(page - 1) * 10 : page * 10]
+        return httpx.Response(200, json={"comments": [
+            {"id": c, "body": "x", "author": "someone", "image_id": 3,
+             "posted_at": "2019-01-01T00:00:00.000Z", "deleted": False} for c in window],
+            "total": len(comments)})
+
+    server = Recorder(answer)
+    async with ba.Client("twibooru-legacy", key="K3Y",
+                         transport=httpx.MockTransport(server)) as client:
+        got = [c.id async for c in client.images.comments(3)]
+    assert got == sorted(comments, reverse=True)
+    assert len(server.requests) == 4  # 10 + 10 + 10 + 3
+
+
+EMPTY = {"images": [], "posts": [], "search": [], "total": 0, "interactions": []}
+
+
+@pytest.mark.parametrize(
+    ("profile", "path", "query"),
+    [
+        ("derpibooru", "/api/v1/json/search/images", "my:watched"),
+        ("twibooru", "/api/v3/search/posts", "my:watched"),
+        ("twibooru-legacy", "/images/watched.json", None),
+    ],
+)
+async def test_watched_feed(profile: str, path: str, query: str | None) -> None:
+    server = Recorder(lambda request: httpx.Response(200, json=EMPTY))
+    async with ba.Client(profile, key="K3Y", transport=httpx.MockTransport(server)) as client:
+        assert [i async for i in client.images.watched()] == []
+    async with ba.Client(profile, transport=httpx.MockTransport(server)) as anonymous:
+        with pytest.raises(ba.UnsupportedOperation, match="API key"):
+            anonymous.images.watched()
+    (request,) = server.requests
+    assert request.url.path == path and request.url.params.get("q") == query
+    assert request.url.params["key"] == "K3Y"
+
+
+async def test_front_page_deleted_and_random() -> None:
+    server = Recorder(lambda request: httpx.Response(200, json=EMPTY))
+    async with legacy_client(server) as client:
+        await client.images.front_page(deleted=True, per_page=30).page(2)
+        await client.images.front_page(random=True).page(1)
+        await client.images.front_page(random=True).page(1)  # never cached or shared
+    first, second, third = server.requests
+    assert first.url.path == "/images.json"
+    assert dict(first.url.params) == {"deleted": "1", "perpage": "30", "page": "2"}
+    assert second.url.params["random_image"] == "1" and third.url.params["random_image"] == "1"
+    async with ba.Client("derpibooru", transport=httpx.MockTransport(server)) as client:
+        with pytest.raises(ba.UnsupportedOperation):
+            client.images.front_page()
+
+
+async def test_rankings_from_lists_json() -> None:
+    # ListsController#index: three lists of three images and the interactions.
+    body = {
+        "top_scoring": [legacy_image(1), legacy_image(2), legacy_image(3)],
+        "top_commented": [legacy_image(4)],
+        "all_time_top_scoring": [legacy_image(5), legacy_image(6)],
+        "interactions": [{"id": 9, "interaction_type": "faved", "value": None,
+                          "user_id": 77, "image_id": 2}],
+    }
+    server = Recorder(lambda request: httpx.Response(200, json=body))
+    async with legacy_client(server) as client:
+        rankings = await client.images.rankings("24h")
+        await client.images.rankings()
+        with pytest.raises(ValueError):
+            await client.images.rankings("yesterday")
+    assert [i.id for i in rankings.top_scoring] == [1, 2, 3]
+    assert [i.id for i in rankings.top_commented] == [4]
+    assert [i.id for i in rankings.all_time_top_scoring] == [5, 6]
+    assert [x.interaction_type for x in rankings.top_scoring[1].interactions] == ["faved"]
+    assert server.requests[0].url.path == "/lists.json"
+    assert server.requests[0].url.params["last"] == "24h"
+    assert "last" not in server.requests[1].url.params
+
+
+@pytest.mark.parametrize(
+    ("profile", "name"),
+    [("derpibooru", "del"), ("twibooru-legacy", "deleted"), ("twibooru", None)],
+)
+async def test_search_deleted(profile: str, name: str | None) -> None:
+    server = Recorder(lambda request: httpx.Response(200, json=EMPTY))
+    async with ba.Client(profile, transport=httpx.MockTransport(server)) as client:
+        if name is None:
+            with pytest.raises(ba.UnsupportedOperation, match="deleted"):
+                client.images.search("safe", deleted=True)
+            return
+        await client.images.search("safe", deleted=True).page(1)
+    assert server.requests[0].url.params[name] == "1"
+
+
+async def test_twibooru_oembed_with_a_thumbnail_box() -> None:
+    # Twibooru's API page: /oembed.json with maxwidth/maxheight; keys twibooru_*.
+    body = {"version": "1.0", "type": "photo", "title": "#1 - safe - Twibooru",
+            "author_url": None, "author_name": "Unknown Artist", "provider_name": "Twibooru",
+            "provider_url": "https://twibooru.org/1", "cache_age": 7200, "twibooru_id": 1,
+            "twibooru_score": 5, "twibooru_comments": 0, "twibooru_tags": ["safe"],
+            "thumbnail_url": "https://cdn.twibooru.org/img/2020/7/8/1/thumb.png"}
+    server = Recorder(lambda request: httpx.Response(200, json=body))
+    async with ba.Client("twibooru", transport=httpx.MockTransport(server)) as client:
+        embed = await client.oembed("https://twibooru.org/1", max_width=300, max_height=200)
+    (request,) = server.requests
+    assert request.url.path == "/oembed.json"
+    assert (request.url.params["maxwidth"], request.url.params["maxheight"]) == ("300", "200")
+    assert (embed.image_id, embed.score, embed.tags) == (1, 5, ("safe",))
+    async with ba.Client("derpibooru", transport=httpx.MockTransport(server)) as client:
+        with pytest.raises(ba.UnsupportedOperation, match="max_width"):
+            await client.oembed("https://derpibooru.org/images/1", max_width=300)
+
+
+async def test_legacy_tag_aliases_are_slugs() -> None:
+    # TagsController#show: ``aliases: @tag.aliases.map(&:name)`` beside ``tag``
+    # (TagIndex#as_json, whose ``implied_tags`` are names too).
+    body = {
+        "tag": {"id": 5, "name": "twilight sparkle", "slug": "twilight+sparkle",
+                "description": "", "short_description": "", "images": 100,
+                "spoiler_image_uri": None, "aliased_to": None, "aliased_to_id": None,
+                "namespace": None, "name_in_namespace": "twilight sparkle",
+                "implied_tags": ["unicorn", "oc:tom (rock)"], "implied_tag_ids": [8, 9],
+                "category": "character"},
+        "aliases": ["twilight", "ts:princess"],
+        "dnp_entries": [],
+        "images": [],
+        "interactions": [],
+    }
+    server = Recorder(lambda request: httpx.Response(200, json=body))
+    async with legacy_client(server) as client:
+        tag = await client.tags.get("twilight+sparkle")
+    assert tag.aliases == ("twilight", "ts-colon-princess")
+    assert tag.implied_tags == ("unicorn", "oc-colon-tom+%28rock%29")

@@ -28,15 +28,32 @@ LEGACY = FlavourSpec(
         # CommentQuery.paginate pages by the user's comments_per_page (20 anonymous) and
         # never reads ``perpage``.
         "images.comments": Route(
-            "/images/{id}/comments.json", "comments", "comments", fixed_per_page=20
+            "/images/{id}/comments.json",
+            "comments",
+            "comments",
+            fixed_per_page=20,
+            server_sized=True,
         ),
+        # SearchController#reverse: no image from ``scraper_url`` (or one it cannot
+        # analyse) sets a flash and redirects to the HTML form, JSON request or not.
         "images.reverse_search": Route(
             "/search/reverse.json",
             "search",
             "search",
             method="POST",
             rename={"url": "scraper_url", "distance": "fuzziness"},
+            redirect_is_empty=True,
         ),
+        # Images::WatchedsController#show: ``my:watched``, paged like a search, no total.
+        "images.watched": Route("/images/watched.json", "images", "search"),
+        # ImagesController#index without ``constraint``: the front page (three minutes
+        # behind), paged; Twibooru documents ``deleted`` and ``random_image`` on it.
+        "images.front_page": Route("/images.json", "images", "search"),
+        "images.front_page_random": Route(
+            "/images.json", "images", "search", params={"random_image": "1"}, shareable=False
+        ),
+        # ListsController#index: three lists of three, ``last=<n>h|d|w``.
+        "images.rankings": Route("/lists.json", None, "site"),
         "tags.get": Route("/tags/{slug}.json", "tag", "site", siblings=("aliases", "dnp_entries")),
         "tags.search": Route(
             "/tags.json", None, "site", fixed_per_page=250, max_per_page=250, rename={"q": "tq"}
@@ -49,12 +66,38 @@ LEGACY = FlavourSpec(
         "filters.user": Route("/filters.json", "user_filters", "site", single_page=True),
         "oembed": Route("/oembed.json", None, "oembed"),
     },
-    params={"sort": "sf", "order": "sd", "per_page": "perpage", "filter_id": "filter_id"},
+    params={
+        "sort": "sf",
+        "order": "sd",
+        "per_page": "perpage",
+        "filter_id": "filter_id",
+        # SearchController#index: ``params.key?(:deleted)`` for JSON requests.
+        "deleted": "deleted",
+        # The oEmbed thumbnail box (§5.4).
+        "max_width": "maxwidth",
+        "max_height": "maxheight",
+    },
     sort_names={
         "_score": "relevance",
         "comment_count": "comments",
         "wilson_score": "wilson",
     },
+    # ApplicationController#parse_sort: any other ``sf`` sorts by created_at.
+    sorts=frozenset(
+        {
+            "created_at",
+            "updated_at",
+            "first_seen_at",
+            "width",
+            "height",
+            "score",
+            "_score",
+            "comment_count",
+            "tag_count",
+            "random",
+            "wilson_score",
+        }
+    ),
     random="id",
     keyset="window",
     reverse_file_field="image",

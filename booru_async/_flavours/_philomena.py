@@ -14,6 +14,10 @@ PHILOMENA = FlavourSpec(
         "images.get": Route(f"{_V1}/images/{{id}}", "image", "image"),
         "images.featured": Route(f"{_V1}/images/featured", "image", "image"),
         "images.search": Route(f"{_V1}/search/images", "images", "search"),
+        # The API page's watched feed: a keyed search of ``my:watched`` (§2.5).
+        "images.watched": Route(
+            f"{_V1}/search/images", "images", "search", params={"q": "my:watched"}
+        ),
         "images.random": Route(
             f"{_V1}/search/images", "images", "search", params={"sf": "random"}, shareable=False
         ),
@@ -56,5 +60,39 @@ PHILOMENA = FlavourSpec(
         "filters.search": Route(f"{_V1}/search/filters", "filters", "search"),
         "oembed": Route(f"{_V1}/oembed", None, "oembed"),
     },
-    params={"sort": "sf", "order": "sd", "per_page": "per_page", "filter_id": "filter_id"},
+    params={
+        "sort": "sf",
+        "order": "sd",
+        "per_page": "per_page",
+        "filter_id": "filter_id",
+        # ``del=1`` keeps hidden images (as stubs); the code honours it for everyone (§2.4).
+        "deleted": "del",
+    },
+    # lib/philomena_web/image_sorter.ex ``parse_sf``: any other field, ``created_at``
+    # included, falls back to first_seen_at; that one is spelled out so that the common
+    # ``created_at`` asks for what the server does anyway. ``hides`` is master only.
+    sort_names={"created_at": "first_seen_at"},
+    sorts=frozenset(
+        {
+            "id",
+            "created_at",
+            "updated_at",
+            "first_seen_at",
+            "aspect_ratio",
+            "faves",
+            "downvotes",
+            "upvotes",
+            "width",
+            "height",
+            "score",
+            "comment_count",
+            "tag_count",
+            "wilson_score",
+            "pixels",
+            "size",
+            "duration",
+            "_score",
+            "random",
+        }
+    ),
 )

@@ -51,6 +51,12 @@ class Route:
     siblings: tuple[str, ...] = ()
     #: Answers differ on every call (random picks): never coalesced, never cached.
     shareable: bool = True
+    #: The server chooses the page size from the user's settings and ignores ours; the
+    #: pager counts items against ``total`` (legacy comments: ``CommentQuery.paginate``).
+    server_sized: bool = False
+    #: A redirect answers "nothing found" (legacy reverse search sends the browser back to
+    #: its HTML form, ``SearchController#reverse``): an empty list, and it is not followed.
+    redirect_is_empty: bool = False
 
 
 @attrs.frozen(kw_only=True)
@@ -64,6 +70,11 @@ class FlavourSpec:
     params: Mapping[str, str]
     #: Unified (Philomena) sort fields -> this flavour's names; others pass through.
     sort_names: Mapping[str, str] = attrs.field(factory=dict)
+    #: The unified sort fields the server really sorts by (besides ``random:<n>`` and
+    #: ``gallery_id:<n>``, which every flavour reads). Anything else is refused before
+    #: sending: every server silently falls back to its default order for a name it
+    #: does not know.
+    sorts: frozenset[str] = frozenset()
     #: How ``images.random`` picks: a one-item search sorted ``random`` (``"sort"``), or an
     #: id answered by ``random_image=1`` and then fetched (``"id"``).
     random: Literal["sort", "id"] = "sort"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
@@ -20,7 +21,7 @@ from .._errors import (
     UnsupportedOperation,
     excerpt,
 )
-from .._models import Comment, Image, Page
+from .._models import Comment, Image, Page, Rankings
 from .._pagination import CrawlPager, FetchBelow, Pager, keyset_query
 from .._session import MAX_PER_PAGE, page_size
 from ._base import Resource, check_id
@@ -29,6 +30,10 @@ if TYPE_CHECKING:
     from ..query import Query
 
 __all__ = ["Images"]
+
+#: ``TimePeriod#get_time_period`` reads ``<n>h``, ``<n>d`` or ``<n>w``.
+_PERIOD = re.compile(r"[0-9]+[hdw]")
+_RANKING_LISTS = ("top_scoring", "top_commented", "all_time_top_scoring")
 
 Order = Literal["asc", "desc"]
 #: Philomena's upload limit on sources (§4.2).
@@ -60,28 +65,79 @@ class Images(Resource):
         order: Order | None = None,
         per_page: int | None = None,
         limit: int | None = None,
+        deleted: bool = False,
     ) -> Pager[Image]:
         """Images matching ``query`` (a search string or a :mod:`booru_async.query`
         expression), as a :class:`Pager`.
 
-        ``sort`` is a Philomena sort field (``score``, ``wilson_score``, ``random:42``, ...;
-        mapped to the legacy names where needed), ``order`` is ``"asc"`` or ``"desc"``.
-        Nothing is sent until the pager is used.
+        ``sort`` is a Philomena sort field (``score``, ``wilson_score``, ``random:42``,
+        ``gallery_id:7``, ...; mapped to the legacy names where needed). A field the site's
+        API does not sort by raises :class:`UnsupportedOperation` before anything is sent,
+        because every server silently falls back to its default order (the legacy API
+        knows ``created_at``, ``updated_at``, ``first_seen_at``, ``width``, ``height``,
+        ``score``, ``_score``, ``comment_count``, ``tag_count``, ``wilson_score`` and
+        ``random``). ``order`` is ``"asc"`` or ``"desc"``. ``deleted=True`` keeps deleted
+        and merged images in the answer as hidden stubs (Philomena ``del=1``, legacy
+        ``deleted``). Nothing is sent until the pager is used.
         """
         if order not in (None, "asc", "desc"):
             raise ValueError(f"order must be 'asc' or 'desc', not {order!r}")
         session = self._session
-        return session.list(
-            "images.search",
-            Image,
-            params={
-                "q": session.query_text(query),
-                "sort": session.sort_name(sort),
-                "order": order,
-            },
-            per_page=per_page,
-            limit=limit,
-        )
+        params: dict[str, Any] = {
+            "q": session.query_text(query),
+            "sort": session.sort_name(sort),
+            "order": order,
+        }
+        if deleted:
+            params[session.param_name("deleted")] = "1"
+        return session.list("images.search", Image, params=params, per_page=per_page, limit=limit)
+
+    def watched(self, *, per_page: int | None = None, limit: int | None = None) -> Pager[Image]:
+        """The key's watch list: images with the tags (and queries) its user watches,
+        newest first. Needs an API key; raises :class:`UnsupportedOperation` without one,
+        since an anonymous request has no watch list (Philomena would read ``my:watched``
+        as a tag and answer an empty page)."""
+        session = self._session
+        session.route("images.watched")  # UnsupportedOperation first, where there is none
+        if not session.keyed:
+            raise UnsupportedOperation(
+                "images.watched() needs an API key: an anonymous request has no watch list"
+            )
+        return session.list("images.watched", Image, per_page=per_page, limit=limit)
+
+    def front_page(
+        self,
+        *,
+        deleted: bool = False,
+        random: bool = False,
+        per_page: int | None = None,
+        limit: int | None = None,
+    ) -> Pager[Image]:
+        """The legacy API's front-page listing (``/images.json``), newest first.
+
+        ``deleted=True`` adds deleted and merged images as hidden stubs and ``random=True``
+        orders the images randomly (both documented by Twibooru; booru-on-rails honours
+        ``deleted`` only for staff here). Random pages are never coalesced or cached.
+        Philomena and Twibooru v3 have no such route: :class:`UnsupportedOperation`.
+        """
+        operation = "images.front_page_random" if random else "images.front_page"
+        params: dict[str, Any] = {"deleted": "1"} if deleted else {}
+        return self._session.list(operation, Image, params=params, per_page=per_page, limit=limit)
+
+    async def rankings(self, period: str | None = None) -> Rankings:
+        """The legacy API's rankings (``/lists.json``): the top scoring and top commented
+        images first seen in the last ``period`` (``"6h"``, ``"24h"``, ``"7d"``, ``"4w"``:
+        a number and ``h``, ``d`` or ``w``; ``None`` is the server's default, 3 days on
+        booru-on-rails and 7 on Twibooru), and the top scoring of all time."""
+        if period is not None and (
+            not isinstance(period, str) or not _PERIOD.fullmatch(period)
+        ):
+            raise ValueError(f"period must look like '6h', '7d' or '4w', not {period!r}")
+        session = self._session
+        route = session.route("images.rankings")
+        body = await session.request(route, params={"last": period})
+        lists = session.decode_members(body, _RANKING_LISTS, Image)
+        return Rankings(**lists)
 
     async def random(self, query: str | Query = "") -> Image:
         """A random image matching ``query`` (any image when it is empty)."""
