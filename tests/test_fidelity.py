@@ -495,3 +495,25 @@ async def test_legacy_tag_aliases_are_slugs() -> None:
         tag = await client.tags.get("twilight+sparkle")
     assert tag.aliases == ("twilight", "ts-colon-princess")
     assert tag.implied_tags == ("unicorn", "oc-colon-tom+%28rock%29")
+
+
+async def test_legacy_tag_with_aliases_decodes_against_the_fake() -> None:
+    board = Board.generate(seed=11, images=60, users=20, galleries=1, topics=1)
+    alias = next(t for t in board.tags.values() if t.aliased_to is not None)
+    target = board.tags[alias.aliased_to]  # type: ignore[index]
+    fake = FakeBooru(board, flavour="legacy")
+    fake.base_url = "https://booru.test"
+    async with ba.Client("twibooru-legacy", base_url=fake.base_url,
+                         transport=fake.transport()) as client:
+        tag = await client.tags.get(target.name)
+        # An alias's own page redirects to its target (TagsController#show).
+        moved = await client.tags.get(alias.name)
+    assert tag.name == target.name and moved.name == target.name
+    assert alias.name.replace(" ", "+") in tag.aliases
+
+
+def test_intensities_document_the_twibooru_scale() -> None:
+    # Twibooru's API page: its intensities "are NOT compatible with the values generated
+    # by the newer cli_intensities tool, which is used by Philomena".
+    doc = ba.Intensities.__doc__ or ""
+    assert "Twibooru" in doc and "cli_intensities" in doc and "not comparable" in doc
