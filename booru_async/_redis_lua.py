@@ -116,7 +116,7 @@ local function availability(b, log, fl, now, prio)
   local free
   if b.prb == 1 and b.pr ~= '' then
     local lease = redis.call('ZSCORE', fl, b.pr)
-    if lease and tonumber(lease) > now then return INF, 0, 'probe' end
+    if lease and tonumber(lease) > now then return tonumber(lease), 0, 'probe' end
     b.pr = ''  -- the probe's process died: let another probe go
   end
   if b.hdr == 1 and b.rem ~= nil then
@@ -151,15 +151,18 @@ end
 
 #: KEYS: guard, rejoin, procs, then per bucket: hash, log, fl, q.
 #: ARGV: mode ("grant" | "peek"), n buckets, priority, waiter id, ticket, lease, process id,
-#: max_wait (-1 = none), then per bucket: limit, window, margin (fraction).
+#: max_wait (seconds left, "" = no limit), then per bucket: limit, window, margin (fraction).
 #: Reply: {"ok", now, procs, challenged_ago} | {"wait", seconds, procs, reason, now}
-#: | {"ban", seconds, procs} | {"long", seconds, procs}.
+#: | {"ban", seconds, procs} | {"long", seconds, procs, reason}. For reason "probe" the
+#: seconds are the probe's lease end: its answer normally comes much sooner, so the caller
+#: polls rather than sleeping that long.
 ACQUIRE = (
     _COMMON
     + r"""
 local now = clock()
 local mode, n, prio = ARGV[1], tonumber(ARGV[2]), tonumber(ARGV[3])
 local waiter, ticket, lease, proc = ARGV[4], ARGV[5], tonumber(ARGV[6]), ARGV[7]
+-- nil: no limit. A limit of 0 or less means "only a grant now".
 local max_wait = tonumber(ARGV[8])
 
 redis.call('ZADD', KEYS[3], now + 60, proc)
@@ -202,20 +205,23 @@ for i = 1, n do
 end
 
 if at > now then
-  if max_wait >= 0 and at - now > max_wait then
-    return {'long', fmt(at - now), procs}
+  -- A probe's lease end is a bound, not a forecast: a caller with a max_wait polls until
+  -- its own deadline instead of being refused at once.
+  if max_wait ~= nil and (at - now > max_wait and (reason ~= 'probe' or max_wait <= 0)) then
+    return {'long', fmt(at - now), procs, reason}
   end
   if mode == 'grant' then
     for i = 1, n do
       local e = buckets[i]
-      redis.call('ZADD', e.q, at + 2 + math.min(at - now, 60), prio .. '|' .. waiter)
-      redis.call('PEXPIRE', e.q, 120000)
+      local until_ = at + 2 + math.min(at - now, 60)
+      redis.call('ZADD', e.q, until_, prio .. '|' .. waiter)
+      -- The key outlives its latest member (a long max_pause wait included).
+      local ttl = math.ceil((until_ - now) * 1000) + 1000
+      if redis.call('PTTL', e.q) < ttl then redis.call('PEXPIRE', e.q, ttl) end
       save(e.b)
     end
   end
-  local wait = at - now
-  if at >= INF then wait = -1 end
-  return {'wait', fmt(wait), procs, reason, fmt(now)}
+  return {'wait', fmt(at - now), procs, reason, fmt(now)}
 end
 if mode == 'peek' then return {'wait', fmt(0), procs, 'none', fmt(now)} end
 
@@ -224,6 +230,9 @@ for i = 1, n do
   local b = e.b
   redis.call('ZREM', e.q, prio .. '|' .. waiter)
   redis.call('ZADD', e.log, now, ticket)
+  -- Trimmed on every grant: an announced (header-driven) bucket never reads the log in
+  -- availability(), so nothing else would bound it.
+  redis.call('ZREMRANGEBYSCORE', e.log, '-inf', now - b.win - b.mg)
   redis.call('PEXPIRE', e.log, math.ceil((b.win + b.mg + 60) * 1000))
   redis.call('ZADD', e.fl, now + lease, ticket)
   redis.call('PEXPIRE', e.fl, math.ceil((lease + 60) * 1000))
@@ -411,15 +420,23 @@ for i = 1, n do
   local k = (i - 1) * 4
   local key, log, fl, q = KEYS[k + 1], KEYS[k + 2], KEYS[k + 3], KEYS[k + 4]
   if waiter ~= '' then redis.call('ZREM', q, prio .. '|' .. waiter) end
-  if ticket ~= '' and redis.call('ZREM', fl, ticket) == 1 then
-    redis.call('ZREM', log, ticket)
+  if ticket ~= '' and redis.call('ZSCORE', fl, ticket) then
+    -- Roll first, with the ticket still in flight: a window that rolled now starts at
+    -- X-RL less what is in flight, this ticket included, so giving it back below counts
+    -- it once (rolling after removing it counted it twice).
+    local b = nil
     if redis.call('EXISTS', key) == 1 then
-      local b = load(key, 1, 1, 0)
+      b = load(key, 1, 1, 0)
       roll(b, fl, now)
-      if b.rem ~= nil then b.rem = b.rem + 1 end
-      if b.pr == ticket then b.pr = '' end
-      save(b)
     end
+    if redis.call('ZREM', fl, ticket) == 1 then
+      redis.call('ZREM', log, ticket)
+      if b ~= nil then
+        if b.rem ~= nil then b.rem = b.rem + 1 end
+        if b.pr == ticket then b.pr = '' end
+      end
+    end
+    if b ~= nil then save(b) end
   end
 end
 return 1

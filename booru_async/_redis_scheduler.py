@@ -42,7 +42,6 @@ from urllib.parse import urlsplit
 import anyio
 import anyio.lowlevel
 import attrs
-import sniffio
 
 from . import _redis_lua as lua
 from ._errors import BAN_PERIOD, CHALLENGE_PAUSE, Blocked, RateLimited
@@ -50,8 +49,9 @@ from ._headers import parse_http_date, parse_rate_headers
 from ._options import Priority, rank
 from ._ratelimit import SiteGuard
 from ._redis import redis_errors as _redis_errors
-from ._redis import require_redis
+from ._redis import require_asyncio, require_redis
 from ._redis import safe_url as _safe_url
+from ._redis import unreachable as _unreachable
 from ._scheduler import BACKOFF_BASE, BACKOFF_CAP, CDN_BUDGET, MARGIN
 from ._sites import Site
 from ._verdict import Verdict
@@ -72,6 +72,8 @@ MAX_PAUSE = 15 * 60.0
 LEASE = 120.0
 #: A wait the script cannot bound (a probe in flight elsewhere) is re-asked this often.
 PROBE_POLL = 0.25
+#: Waits that nobody in the queue can beat (unlike a poll, or room left for a priority).
+_HARD_WAITS = frozenset({"pause", "reset", "budget", "guard", "rejoin"})
 
 
 @attrs.frozen
@@ -100,6 +102,7 @@ class _Waiter:
     key: tuple[int, int]
     priority: Priority
     waiter_id: str
+    deadline: float = math.inf  # max_wait runs out (local clock)
     event: anyio.Event = attrs.field(factory=anyio.Event)
 
     def __lt__(self, other: _Waiter) -> bool:
@@ -110,6 +113,9 @@ class _Waiter:
 class _Queue:
     waiters: list[_Waiter] = attrs.field(factory=list)
     ready_at: float = 0.0  # local time the head was told it may ask again
+    #: No waiter of this queue is granted before this (the head's last wait was a hard
+    #: one: a pause, a reset, the budget, the guard), so a deadline before it is missed.
+    not_before: float = 0.0
     interval: float = 0.0
 
 
@@ -141,6 +147,8 @@ class _Answer:
     kind: str  # ok | wait | ban | long
     wait: float = 0.0
     reason: str = ""
+    at: float = 0.0  # local time of a grant (the fallback's log holds exactly this)
+    via_redis: bool = True
 
 
 class RedisScheduler:
@@ -303,12 +311,7 @@ class RedisScheduler:
 
     @staticmethod
     def _check_backend() -> None:
-        with contextlib.suppress(sniffio.AsyncLibraryNotFoundError):
-            if sniffio.current_async_library() != "asyncio":
-                raise RuntimeError(
-                    "RedisScheduler runs on asyncio only (redis-py's asyncio client); "
-                    "on trio use LocalScheduler"
-                )
+        require_asyncio("RedisScheduler", "LocalScheduler")
 
     # -- Redis availability ---------------------------------------------------------------------
 
@@ -316,11 +319,15 @@ class RedisScheduler:
         self._retry_at = self._clock() + self._retry_interval
         if not self._down:
             self._down = True
+            # A server error (OOM, READONLY, ...) says why: keep its first words.
+            why = type(exc).__name__
+            if not isinstance(exc, _redis_errors()):
+                why = f"{why}: {str(exc)[:80]}"
             log.warning(
                 "Redis at %s is unreachable (%s); each process now keeps 1/%d of every "
                 "budget locally until it returns",
                 _safe_url(self.url),
-                type(exc).__name__,
+                why,
                 max(self.processes, self._procs_seen),
             )
 
@@ -343,6 +350,11 @@ class RedisScheduler:
                 for ticket, age in recent:
                     args.extend((ticket, f"{age:.6f}"))
             await self._script("rejoin", lua.REJOIN)(keys=keys, args=args)
+
+    def _rejoined(self) -> None:
+        """The first grant script after :meth:`_rejoin` answered: drop the fallback. (Not
+        before: a Redis that answers one script and refuses the next, e.g. out of memory,
+        would reset the fallback's spent window on every retry.)"""
         for state in self._hosts.values():
             state.fallback.clear()
         self._down = False
@@ -379,7 +391,7 @@ class RedisScheduler:
                 ticket,
                 self._lease,
                 self._proc,
-                -1 if max_wait is None else max_wait,
+                "" if max_wait is None else repr(max_wait),  # "": no limit
             ]
             for spec in specs:
                 keys.extend(self._bucket_keys(host, spec))
@@ -388,9 +400,13 @@ class RedisScheduler:
                 if self._down:
                     await self._rejoin()
                 reply = await self._script("acquire", lua.ACQUIRE)(keys=keys, args=args)
-            except _redis_errors() as exc:
+            except Exception as exc:
+                if not _unreachable(exc):
+                    raise
                 self._went_down(exc)
             else:
+                if self._down:
+                    self._rejoined()
                 return self._read(host, reply)
         return self._fallback(mode, host, specs, ticket, max_wait)
 
@@ -403,17 +419,18 @@ class RedisScheduler:
             ago = float(reply[3])
             if ago < state.guard.BAN_WINDOW:
                 state.guard.challenged_at = max(state.guard.challenged_at, now - ago)
-            return _Answer("ok")
+            return _Answer("ok", at=now, via_redis=True)
         wait = float(reply[1])
         if kind == "ban":
             state.guard.ban(now)
             state.guard.paused_until = now + wait
             return _Answer("ban", wait)
-        if kind == "long":
-            return _Answer("long", wait)
-        if wait < 0:
-            return _Answer("wait", PROBE_POLL, "probe")
-        return _Answer("wait", wait, str(reply[3]))
+        reason = str(reply[3])
+        if reason == "probe":
+            # The probe's lease end bounds the wait; its answer normally comes far sooner
+            # (and is not announced to this process): ask again after a poll interval.
+            wait = min(wait, PROBE_POLL)
+        return _Answer(kind, wait, reason)
 
     def _fallback(
         self,
@@ -439,13 +456,13 @@ class RedisScheduler:
             at = max(at, bucket.ready_at(now))
         if at > now:
             if max_wait is not None and at - now > max_wait:
-                return _Answer("long", at - now)
+                return _Answer("long", at - now, "fallback")
             # Ask Redis again soon: it may be back.
             return _Answer("wait", min(at - now, self._retry_interval), "fallback")
         if mode == "grant":
             for bucket in buckets:
                 bucket.log.append(now)
-        return _Answer("ok")
+        return _Answer("ok", at=now, via_redis=False)
 
     # -- the public protocol -----------------------------------------------------------------
 
@@ -507,12 +524,14 @@ class RedisScheduler:
             raise self._blocked(site, state.guard.paused_until - now)
         queue = self._queues.setdefault((host, group), _Queue())
         queue.interval = self._interval(specs)
+        # Every waiter, wherever it stands in the queue, gives up at its deadline.
+        deadline = math.inf if max_wait is None else now + max_wait
         waiter = _Waiter(
             key=(rank(priority), next(self._seq)),
             priority=priority,
             waiter_id=f"{self._proc}.{next(self._seq)}",
+            deadline=deadline,
         )
-        started = now
         if max_wait is not None:
             answer = await self._ask("peek", host, specs, waiter, "", max_wait)
             if answer.kind == "ban":
@@ -528,20 +547,27 @@ class RedisScheduler:
         ticket: RedisTicket | None = None
         try:
             while True:
+                now = self._clock()
                 if queue.waiters[0] is not waiter:
-                    await waiter.event.wait()
+                    if now >= deadline or queue.not_before > deadline:
+                        raise self._too_long(
+                            site, group, self._queued_wait(queue, waiter, now), max_wait or 0.0
+                        )
+                    with anyio.move_on_after(deadline - now):
+                        await waiter.event.wait()
                     waiter.event = anyio.Event()
                     continue
                 ticket_id = uuid.uuid4().hex
-                left = None if max_wait is None else max_wait - (self._clock() - started)
-                with anyio.CancelScope(shield=True):
-                    answer = await self._ask("grant", host, specs, waiter, ticket_id, left)
+                # 0 or less left: the script grants only what is free now, else "long".
+                left = None if max_wait is None else max(0.0, deadline - now)
+                answer = await self._grant(host, specs, group_index, waiter, ticket_id, left)
                 now = self._clock()
                 if answer.kind == "ok":
-                    via_redis = not self._down
-                    ticket = RedisTicket(host, specs, group_index, ticket_id, now, via_redis)
-                    self._record(host, specs, ticket_id, now)
-                    queue.ready_at = now
+                    ticket = RedisTicket(
+                        host, specs, group_index, ticket_id, answer.at, answer.via_redis
+                    )
+                    self._record(host, specs, ticket_id, answer.at)
+                    queue.ready_at = queue.not_before = now
                     await anyio.lowlevel.checkpoint()  # a cancellation now refunds it
                     return ticket
                 if answer.kind == "ban":
@@ -556,7 +582,12 @@ class RedisScheduler:
                         retry_after=answer.wait,
                     )
                 queue.ready_at = now + answer.wait
-                with anyio.move_on_after(answer.wait):
+                if answer.reason in _HARD_WAITS:
+                    queue.not_before = queue.ready_at
+                    for other in queue.waiters[1:]:
+                        if other.deadline < queue.not_before:
+                            other.event.set()  # it cannot make its max_wait: it raises now
+                with anyio.move_on_after(min(answer.wait, deadline - now)):
                     await waiter.event.wait()
                 waiter.event = anyio.Event()
         except BaseException:
@@ -570,6 +601,47 @@ class RedisScheduler:
                 queue.waiters.remove(waiter)
             if queue.waiters:
                 queue.waiters[0].event.set()
+
+    @staticmethod
+    def _queued_wait(queue: _Queue, waiter: _Waiter, now: float) -> float:
+        """What a waiter behind others still faces: the head's wait plus one interval for
+        each waiter ahead of it."""
+        ahead = sum(1 for w in queue.waiters if w.key < waiter.key)
+        return max(0.0, queue.ready_at - now, queue.not_before - now) + ahead * queue.interval
+
+    async def _grant(
+        self,
+        host: str,
+        specs: tuple[_Spec, ...],
+        group_index: int,
+        waiter: _Waiter,
+        ticket_id: str,
+        left: float | None,
+    ) -> _Answer:
+        """Ask for a grant in a task of its own, shielded from any cancellation (anyio's
+        shielded scope does not hold off ``task.cancel()``, ``asyncio.timeout`` or
+        ``wait_for``): a cancelled caller leaves at once, and the round trip finishes in
+        the background, giving back a grant it made and withdrawing a queued waiter."""
+        task = asyncio.ensure_future(self._ask("grant", host, specs, waiter, ticket_id, left))
+        try:
+            return await asyncio.shield(task)
+        except asyncio.CancelledError:
+
+            def give_back(done: asyncio.Future[_Answer]) -> None:
+                if done.cancelled() or done.exception() is not None:
+                    return
+                answer = done.result()
+                if answer.kind == "ok":
+                    self.refund(
+                        RedisTicket(
+                            host, specs, group_index, ticket_id, answer.at, answer.via_redis
+                        )
+                    )
+                elif answer.kind == "wait":
+                    self._withdraw(host, specs, waiter)  # the script queued it again
+
+            task.add_done_callback(give_back)
+            raise
 
     def _too_long(self, site: Site, group: str, wait: float, max_wait: float) -> RateLimited:
         return RateLimited(
@@ -588,8 +660,11 @@ class RedisScheduler:
         async def run() -> None:
             try:
                 await make()
-            except _redis_errors() as exc:
-                self._went_down(exc)
+            except Exception as exc:
+                if _unreachable(exc):
+                    self._went_down(exc)
+                else:  # a bug: say so rather than lose the answer silently
+                    log.warning("a Redis write for %s failed: %r", host, exc)
             finally:
                 self._kick(host)
 

@@ -54,6 +54,10 @@ class _Waiter:
     buckets: tuple[Bucket, ...]
     priority: Priority
     max_pause: float
+    #: When ``max_wait`` runs out (INF: never). Checked for every waiter, not only the
+    #: first: a pause that arrives after it queued may push its grant past the deadline.
+    deadline: float = INF
+    max_wait: float | None = None
     event: anyio.Event = attrs.field(factory=anyio.Event)
     granted_at: float | None = None
     #: Set instead of a grant when the server imposed a wait beyond ``max_pause`` (R8).
@@ -288,6 +292,8 @@ class LocalScheduler:
             buckets=buckets,
             priority=priority,
             max_pause=ceiling,
+            deadline=INF if max_wait is None else now + max_wait,
+            max_wait=max_wait,
         )
         bisect.insort(host.waiters, waiter)
         self._dispatch(host)
@@ -297,6 +303,7 @@ class LocalScheduler:
                     raise waiter.error
                 now = self._clock()
                 timeout = host.wake_at - now if host.sleeper is waiter else INF
+                timeout = min(timeout, waiter.deadline - now)
                 with anyio.move_on_after(max(timeout, 0.0)):
                     await waiter.event.wait()
                 if waiter.granted_at is None and waiter.error is None:
@@ -345,6 +352,12 @@ class LocalScheduler:
                 waiter.event.set()
                 continue
             too_long = self._too_long(host, waiter.buckets, now, waiter.max_pause)
+            if too_long is None and at > waiter.deadline:
+                too_long = RateLimited(
+                    f"{host.site.name} needs {at - now:.1f} s more for this request, past "
+                    f"its max_wait ({waiter.max_wait:g} s)",
+                    retry_after=at - now,
+                )
             if too_long is not None:
                 waiter.error = too_long  # R8: it raises instead of parking
                 waiter.event.set()

@@ -323,3 +323,160 @@ async def test_a_process_started_into_a_spent_window_sends_nothing_into_it(
     assert result["got"] == ids[:1]
     sent = [r.time for r in fake.stats.requests]
     assert len(sent) == 1 and sent[0] >= spent_at + 2.0
+
+
+# -- review fixes ------------------------------------------------------------------------------
+
+
+async def _hash(redis_url: str, key: str) -> dict[str, str]:
+    import redis.asyncio as aioredis
+
+    client = aioredis.Redis.from_url(redis_url, decode_responses=True)
+    try:
+        return dict(await client.hgetall(key))  # type: ignore[misc]
+    finally:
+        await client.aclose()
+
+
+@pytest.mark.asyncio
+async def test_a_refund_after_the_window_rolled_counts_the_ticket_once(redis_url: str) -> None:
+    s = site({"image": (100, 10.0)})
+    async with ba.RedisScheduler(redis_url, prefix="refund") as sched:
+        first = await sched.acquire(s, "image")
+        sched.settle(first, answer(200, {"x-rl": "2", "x-rl-remaining": "1", "x-rl-reset": "0.3"}))
+        await sched.flush()
+        held = await sched.acquire(s, "image", max_wait=0)  # the window's last token
+        await asyncio.sleep(0.45)  # the server's window rolls while it is in flight
+        sched.refund(held)  # it never reached the server
+        await sched.flush()
+        granted = 0
+        for _ in range(4):
+            try:
+                sched.settle(await sched.acquire(s, "image", max_wait=0), None)
+            except ba.RateLimited:
+                break
+            granted += 1
+    # The new window holds X-RL = 2, not 3.
+    assert granted == 2
+
+
+@pytest.mark.asyncio
+async def test_max_wait_holds_for_a_waiter_behind_another_local_waiter(redis_url: str) -> None:
+    s = site({"site": (1, 0.3)})
+    async with ba.RedisScheduler(redis_url) as sched:
+        first = await sched.acquire(s, "image")
+        head = asyncio.ensure_future(sched.acquire(s, "image"))  # no max_wait
+        await asyncio.sleep(0.02)
+        started = time.monotonic()
+        # Predicted: the head's window then one interval, ~0.6 s: admitted.
+        second = asyncio.ensure_future(sched.acquire(s, "image", max_wait=0.8))
+        await asyncio.sleep(0.02)
+        sched.settle(first, answer(429, {"retry-after": "3"}))  # then the server pauses
+        await sched.flush()
+        with pytest.raises(ba.RateLimited) as info:
+            await asyncio.wait_for(second, 1.5)
+        raised_after = time.monotonic() - started
+        head.cancel()
+        await asyncio.gather(head, return_exceptions=True)
+    assert raised_after < 0.8  # not after the pause (3 s), and not past its own max_wait
+    assert info.value.retry_after is not None and info.value.retry_after > 0.8
+
+
+@pytest.mark.asyncio
+async def test_max_wait_with_a_probe_out_elsewhere_polls_then_reports_a_short_retry(
+    redis_url: str,
+) -> None:
+    s = site({"site": (50, 1.0)})
+    async with ba.RedisScheduler(redis_url) as a, ba.RedisScheduler(redis_url) as b:
+        ticket = await a.acquire(s, "image")
+        a.settle(ticket, answer(429, {"retry-after": "0.1"}))
+        await a.flush()
+        probe = await a.acquire(s, "image")  # after the pause: the single probe is out
+        with pytest.raises(ba.RateLimited) as info:
+            await b.acquire(s, "image", max_wait=0.1)  # less than one poll
+        assert info.value.retry_after is not None and info.value.retry_after <= 0.25
+        with pytest.raises(ba.RateLimited) as info:
+            await b.acquire(s, "image", max_wait=0.4)  # polls until its deadline
+        assert info.value.retry_after is not None and info.value.retry_after <= 0.25
+        # The probe's answer comes within the caller's max_wait: it is granted.
+        waiting = asyncio.ensure_future(b.acquire(s, "image", max_wait=0.8))
+        await asyncio.sleep(0.1)
+        a.settle(probe, answer(200))
+        await a.flush()
+        b.settle(await waiting, answer(200))
+
+
+@pytest.mark.asyncio
+async def test_the_log_of_an_announced_bucket_is_trimmed(redis_url: str) -> None:
+    import redis.asyncio as aioredis
+
+    s = site({"image": (1000, 0.2)})
+    headers = {"x-rl": "100000", "x-rl-remaining": "99999", "x-rl-reset": "1000"}
+    async with ba.RedisScheduler(redis_url, prefix="trim") as sched:
+        for _ in range(20):
+            sched.settle(await sched.acquire(s, "image", max_wait=0), answer(200, headers))
+        await sched.flush()
+        await asyncio.sleep(0.3)  # past the profile's window (and margin)
+        sched.settle(await sched.acquire(s, "image", max_wait=0), answer(200, headers))
+        await sched.flush()
+    client = aioredis.Redis.from_url(redis_url)
+    try:
+        assert await client.zcard("trim:{127.0.0.1:9}:b:image:log") == 1
+    finally:
+        await client.aclose()
+
+
+@pytest.mark.parametrize(
+    ("exc", "down"),
+    [
+        ("ConnectionError", True),
+        ("TimeoutError", True),
+        ("BusyLoadingError", True),  # LOADING
+        ("OutOfMemoryError", True),  # OOM
+        ("ReadOnlyError", True),  # READONLY
+        ("MISCONF Redis is configured to save RDB snapshots, but it's currently unable", True),
+        ("BUSY Redis is busy running a script. You can only call SCRIPT KILL", True),
+        ("ERR user_script:12: attempt to compare nil with number", False),  # a bug
+        ("WRONGTYPE Operation against a key holding the wrong kind of value", False),
+    ],
+)
+def test_server_errors_that_mean_unreachable(exc: str, down: bool) -> None:
+    import redis.exceptions
+
+    from booru_async._redis import unreachable
+
+    cls = getattr(redis.exceptions, exc, None)
+    error = cls("x") if cls is not None else redis.exceptions.ResponseError(exc)
+    assert unreachable(error) is down
+
+
+@pytest.mark.asyncio
+async def test_redis_out_of_memory_falls_back_and_warns(
+    redis_url: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    import redis.asyncio as aioredis
+
+    s = site({"site": (50, 0.3)})
+    client = aioredis.Redis.from_url(redis_url)
+    async with ba.RedisScheduler(
+        redis_url, processes=2, retry_interval=0.1, rejoin_grace=0.2
+    ) as sched:
+        sched.settle(await sched.acquire(s, "image"), answer(200))
+        await sched.flush()
+        await client.config_set("maxmemory-policy", "noeviction")
+        await client.config_set("maxmemory", "1")
+        try:
+            with caplog.at_level(logging.WARNING, logger="booru_async.scheduler"):
+                ticket = await sched.acquire(s, "image", max_wait=0.9)
+                sched.settle(ticket, answer(200))
+                await sched.flush()
+            assert not ticket.via_redis and sched.degraded
+            messages = [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING]
+            assert any("unreachable" in m and "OutOfMemoryError" in m for m in messages)
+        finally:
+            await client.config_set("maxmemory", "0")
+            await client.aclose()
+        await asyncio.sleep(0.15)
+        ticket = await sched.acquire(s, "image", max_wait=0.9)
+        sched.settle(ticket, answer(200))
+    assert ticket.via_redis

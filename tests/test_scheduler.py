@@ -311,3 +311,36 @@ async def test_a_storm_of_30_429s_lowers_the_site_limit_once() -> None:
     bucket = scheduler._hosts["d.example"].buckets["site"]
     assert bucket.limit == 15 and bucket.consecutive_429 == 1
     assert bucket.blocked_until - anyio.current_time() <= 1.0  # one round of backoff
+
+
+async def test_max_wait_holds_for_a_waiter_behind_others_when_a_pause_arrives(
+    window: float,
+) -> None:
+    # Admitted under max_wait (one window for the head, one for itself), then a 429 asks
+    # for three windows: it raises at once instead of waiting past its max_wait.
+    scheduler = LocalScheduler()
+    s = site({"site": (1, window)})
+    first = await scheduler.acquire(s, "image")
+    outcome: list[object] = []
+
+    async def take(**kw: float) -> None:
+        try:
+            ticket = await scheduler.acquire(s, "image", **kw)  # type: ignore[arg-type]
+            outcome.append(anyio.current_time() - t0)
+            scheduler.settle(ticket, answer(200))
+        except ba.RateLimited as exc:
+            outcome.append(exc)
+            outcome.append(anyio.current_time() - t0)
+
+    t0 = anyio.current_time()
+    async with anyio.create_task_group() as tg:
+        tg.start_soon(take)  # the head, no max_wait
+        await anyio.sleep(window / 100)
+        tg.start_soon(lambda: take(max_wait=window * 2.5))
+        await anyio.sleep(window / 100)
+        scheduler.settle(first, answer(429, {"retry-after": str(window * 3)}))
+    errors = [o for o in outcome if isinstance(o, ba.RateLimited)]
+    assert len(errors) == 1
+    raised_at = outcome[outcome.index(errors[0]) + 1]
+    assert isinstance(raised_at, float) and raised_at < window / 10  # at the 429, not later
+    assert errors[0].retry_after is not None and errors[0].retry_after > window * 2.5
