@@ -27,7 +27,7 @@ def tests(session: nox.Session) -> None:
 def lint(session: nox.Session) -> None:
     """ruff."""
     install(session, "--group", "lint")
-    session.run("ruff", "check", "booru_async", "tests", "benchmarks", "noxfile.py")
+    session.run("ruff", "check", "booru_async", "tests", "benchmarks", "docs", "noxfile.py")
 
 
 @nox.session(python=PYTHONS[0])
