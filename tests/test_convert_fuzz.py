@@ -194,7 +194,8 @@ def test_fast_and_detailed_converters_agree(raw: Any) -> None:
             got_detailed = _outcome(detailed, raw, cls)
             assert got_fast[0] == got_detailed[0], (cls, got_fast, got_detailed)
             if got_fast[0] == "ok":
-                assert got_fast[1] == got_detailed[1]
+                # near_valid() plants float("nan"), and nan != nan: equal reprs are agreement.
+                assert got_fast[1] == got_detailed[1] or repr(got_fast[1]) == repr(got_detailed[1])
                 assert got_fast[1].extra == got_detailed[1].extra
 
 
