@@ -59,6 +59,7 @@ from ._models import (
 from ._options import Priority
 from ._pagination import CrawlPager, Pager
 from ._redis_scheduler import RedisScheduler
+from ._resources import ImageSort
 from ._retry import RetryPolicy
 from ._scheduler import LocalScheduler
 from ._sites import SITES, Budgets, Flavour, Site
@@ -87,6 +88,7 @@ __all__ = [
     "Gallery",
     "HTTPStatusError",
     "Image",
+    "ImageSort",
     "IntegrityError",
     "Intensities",
     "Interaction",

@@ -27,6 +27,8 @@ DOCUMENTED = {
     "Credit", "DARK_RATING_TAGS", "RATINGS", "RATING_TAGS", "Rating", "RatingTag",
     # Issue 11: what images.rankings() returns (the legacy /lists.json).
     "Rankings",
+    # Issue 13: the sort names a type checker knows (images.search(sort=...)).
+    "ImageSort",
 }
 
 

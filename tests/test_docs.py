@@ -28,7 +28,7 @@ GUIDES = [
 PAGES = GUIDES + sorted(p.relative_to(DOCS).as_posix() for p in (DOCS / "reference").glob("*.md"))
 GUIDE_NAMES = [
     "getting-started.md", "model.md", "rate-limits.md", "caching.md", "crawling.md",
-    "redis.md", "discord.md", "testing.md", "errors.md", "cli.md", "design.md",
+    "redis.md", "discord.md", "testing.md", "errors.md", "cli.md", "routes.md", "design.md",
 ]
 TIMEOUT = 120
 

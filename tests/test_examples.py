@@ -5,16 +5,24 @@
   command handler is called through a real ``commands.Bot`` that never connects.
 * ``resumable_crawler.py``: run twice, it goes on where it stopped, and the two runs together
   download exactly what one uninterrupted run does.
+* ``redis_fleet.py``: four real processes and the parent crawl on one ``ba.RedisScheduler``
+  budget (a real ``redis-server``) against the fake enforcing Derpibooru's budgets: every
+  image once, no 429, never more than the budget in a window.
 * All of them pass ``mypy --strict``.
 """
 
 from __future__ import annotations
 
+import asyncio
+import json
 import subprocess
 import sys
 from pathlib import Path
 
 from mypy_check import mypy_strict
+
+import booru_async as ba
+from booru_async.testing import DERPIBOORU_BUDGETS, Board, FakeBooru, serve_in_thread
 
 REPO = Path(__file__).resolve().parents[1]
 EXAMPLES = REPO / "docs" / "examples"
@@ -62,3 +70,38 @@ def test_resumable_crawler_goes_on_where_it_stopped(tmp_path: Path) -> None:
     assert whole.returncode == 0, whole.stderr
     assert len(after_first) == 6 and after_first < resumed
     assert resumed == files(tmp_path / "whole") and len(resumed) == 12
+
+
+def test_redis_fleet_shares_one_budget(tmp_path: Path, redis_url: str) -> None:
+    # Four real processes (and the parent) on one RedisScheduler prefix, against the fake
+    # with Derpibooru's documented budgets enforced as its proxy does (no headers, 429s).
+    board = Board.generate(seed=4, images=250)
+    fake = FakeBooru(board, rate_budgets=DERPIBOORU_BUDGETS, rate_limit_style="proxy")
+    with serve_in_thread(fake) as url:
+        result = run(
+            EXAMPLES / "redis_fleet.py", "--redis", redis_url, "--base-url", url,
+            "--processes", "4", "--per-page", "10", "*", "out", cwd=tmp_path,
+        )
+    assert result.returncode == 0, result.stderr
+    lines = [
+        json.loads(line)
+        for part in sorted((tmp_path / "out").glob("*.jsonl"))
+        for line in part.read_text().splitlines()
+    ]
+    got = [line["id"] for line in lines]
+    assert len(got) == len(set(got))  # no image twice
+    assert set(got) == expected_ids(board)  # and none missed
+    assert not fake.stats.rate_limited  # no 429: the five processes shared one budget
+    assert fake.max_requests_in_window("search", 10.0) <= 20
+    assert len(fake.stats.requests) > 20  # enough to need that sharing
+
+
+def expected_ids(board: Board) -> set[int]:
+    async def crawl() -> set[int]:
+        fake = FakeBooru(board)  # no budget: the reference answer
+        async with ba.Client(
+            "derpibooru", base_url=fake.base_url, transport=fake.transport(), cache=None
+        ) as client:
+            return {image.id async for image in client.images.crawl("*")}
+
+    return asyncio.run(crawl())

@@ -7,8 +7,12 @@ import re
 import subprocess
 import sys
 from pathlib import Path
+from typing import get_args
 
 from mypy_check import mypy_strict
+
+import booru_async as ba
+from booru_async._flavours import SPECS
 
 TYPED = Path(__file__).resolve().parent / "typed"
 
@@ -42,3 +46,9 @@ def test_misuses_are_rejected_by_mypy() -> None:
     assert status == 1
     assert len(expected) >= 6
     assert got == expected, report
+
+
+def test_image_sort_literal_is_every_flavour_sort() -> None:
+    # The Literal a type checker sees and the data the session checks at run time agree.
+    every = set().union(*(spec.sorts for spec in SPECS.values()))
+    assert set(get_args(ba.ImageSort)) == every

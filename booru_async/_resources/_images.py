@@ -6,7 +6,7 @@ import os
 import re
 from collections.abc import Iterable
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any, Literal, TypeAlias
 from urllib.parse import urlsplit
 
 import anyio
@@ -29,13 +29,38 @@ from ._base import Resource, check_id
 if TYPE_CHECKING:
     from ..query import Query
 
-__all__ = ["Images"]
+__all__ = ["ImageSort", "Images"]
 
 #: ``TimePeriod#get_time_period`` reads ``<n>h``, ``<n>d`` or ``<n>w``.
 _PERIOD = re.compile(r"[0-9]+[hdw]")
 _RANKING_LISTS = ("top_scoring", "top_commented", "all_time_top_scoring")
 
 Order = Literal["asc", "desc"]
+#: The unified sort fields of ``images.search`` (the Philomena names; each flavour maps them
+#: and refuses, before sending, those its server does not sort by). Seeded orders
+#: ``random:<n>`` and ``gallery_id:<n>`` are accepted too; a type checker cannot spell
+#: them, so pass ``typing.cast(ba.ImageSort, f"random:{seed}")``.
+ImageSort: TypeAlias = Literal[
+    "id",
+    "created_at",
+    "updated_at",
+    "first_seen_at",
+    "aspect_ratio",
+    "faves",
+    "downvotes",
+    "upvotes",
+    "width",
+    "height",
+    "score",
+    "comment_count",
+    "tag_count",
+    "wilson_score",
+    "pixels",
+    "size",
+    "duration",
+    "_score",
+    "random",
+]
 #: Philomena's upload limit on sources (§4.2).
 MAX_SOURCES = 15
 
@@ -61,7 +86,7 @@ class Images(Resource):
         self,
         query: str | Query,
         *,
-        sort: str | None = None,
+        sort: ImageSort | None = None,
         order: Order | None = None,
         per_page: int | None = None,
         limit: int | None = None,

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 import click
 
@@ -43,7 +43,9 @@ def search(query: str, sort: str | None, order: str | None, per_page: int | None
         async with make_client(s) as client:
             pager = client.images.search(
                 query,
-                sort=sort,
+                # Any string: the session refuses a field the site does not sort by before
+                # sending (exit status 9), and seeded random:<n> has no Literal spelling.
+                sort=cast("ba.ImageSort | None", sort),
                 order=order,  # type: ignore[arg-type]
                 per_page=per_page,
                 limit=_limit(s.limit),

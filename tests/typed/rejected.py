@@ -12,5 +12,6 @@ async def misuse(client: ba.Client) -> None:
     client.with_options(max_wait="soon")  # rejected: arg-type
     ba.Client("demo", priority="asap")  # rejected: arg-type
     client.images.search("safe", order="up")  # rejected: arg-type
+    client.images.search("safe", sort="scroe")  # rejected: arg-type
     image = await client.images.get(1)
     print(image.representations.full)  # rejected: union-attr

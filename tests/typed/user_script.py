@@ -28,10 +28,11 @@ def describe(image: ba.Image) -> str:
 
 async def main(dest: Path) -> None:
     priority: ba.Priority = "interactive"
+    by: ba.ImageSort = "wilson_score"
     async with ba.Client("demo", priority="bulk") as client:
         bot: ba.Client = client.with_options(priority=priority, max_wait=2.0, filter_id=None)
         pager: ba.Pager[ba.Image] = bot.images.search(
-            q.tag("safe") & q.field("score", gte=1), sort="score", order="desc", limit=3
+            q.tag("safe") & q.field("score", gte=1), sort=by, order="desc", limit=3
         )
         images: list[ba.Image] = [image async for image in pager]
         print([describe(image) for image in images])
