@@ -51,3 +51,4 @@ def bench(session: nox.Session) -> None:
     # Exit status 1 means "a target was missed": report it and go on to the next bench.
     session.run("python", "benchmarks/bench_convert.py", *session.posargs, success_codes=[0, 1])
     session.run("python", "benchmarks/bench_scheduler.py", success_codes=[0, 1])
+    session.run("python", "benchmarks/bench_budget.py", success_codes=[0, 1])

@@ -22,7 +22,6 @@ sent at all, because every request would restart it (R11).
 
 from __future__ import annotations
 
-import contextlib
 import math
 import random
 from collections import deque
@@ -143,6 +142,7 @@ class Bucket:
         "announced",
         "bad_level",
         "blocked_until",
+        "carried",
         "clean_since",
         "confirmed_local",
         "consecutive_429",
@@ -201,6 +201,7 @@ class Bucket:
         self.confirmed_local = INF  # ... and when an answer first confirmed its window
         self.trust_roll = True
         self.sent_since_roll = 0
+        self.carried = 0  # requests in flight at the roll, counted against the new window
         self.learned_window: float | None = None
         self.last_announced_reset: float | None = None
         self.last_announced_gap: float | None = None
@@ -269,8 +270,10 @@ class Bucket:
         self.reset_at += windows * step
         self.reset_local += windows * step
         self.remaining = max(0, self.tokens - self.in_flight)
+        self.carried = min(self.in_flight, self.tokens)
         if not self.trust_roll:
             self.remaining = min(self.remaining, 1)  # one request reads the new window
+            self.carried = 0
         self.provisional = True
         self.rolled_local = edge
         self.confirmed_local = INF
@@ -290,10 +293,15 @@ class Bucket:
             elif priority == "bulk":
                 at = max(at, bulk_ready_at(self.last_bulk, self.reset_local, self.remaining))
             return at
-        if len(self._log) >= self.limit:
-            # The log may remember more than ``limit`` grants (a lowered limit keeps the
-            # seed's worth for R7's count): the limit-th most recent one decides.
-            at = max(at, self._log[-self.limit] + self.window * (1 + self.margin))
+        # R1: a request may be counted by the server any time until its answer arrives
+        # (a busy server queues it), so each holds a slot from its grant until a window
+        # after its answer. The log holds answer times; requests in flight hold a slot each.
+        span = self.window * (1 + self.margin)
+        free = self.limit - self.in_flight
+        if free <= 0:
+            at = max(at, now + span)  # at best, if one were answered now
+        elif len(self._log) >= free:
+            at = max(at, self._log[-free] + span)
         if priority == "bulk":
             at = max(at, self.last_bulk + self.interval)
         return at
@@ -313,7 +321,6 @@ class Bucket:
     def grant(self, now: float, priority: Priority = "normal") -> float:
         """Take a token (the caller checked :meth:`available_at`); returns the grant time."""
         self._roll(now)
-        self._log.append(now)
         self.last_grant = now
         self.in_flight += 1
         if self.announced:
@@ -326,14 +333,14 @@ class Bucket:
     def refund(self, granted_at: float) -> None:
         """R10: give back a token whose request provably never reached the server."""
         self.in_flight = max(0, self.in_flight - 1)
-        with contextlib.suppress(ValueError):  # it may have aged out of the log already
-            self._log.remove(granted_at)
         if self.announced:
             self.remaining = min(self.remaining + 1, self.tokens)
 
     def done(self, now: float) -> None:
-        """A granted request finished without an answer that says anything (timeout, ...)."""
+        """A granted request finished without an answer that says anything (timeout, ...);
+        the server may have counted it."""
         self.in_flight = max(0, self.in_flight - 1)
+        self._log.append(now)
         self._roll(now)
 
     # -- answers ----------------------------------------------------------------------------
@@ -343,6 +350,7 @@ class Bucket:
     ) -> None:
         """Learn from the answer to a request granted at ``granted_at``."""
         self.in_flight = max(0, self.in_flight - 1)
+        self._log.append(now)  # the server counted it no later than this (R1)
         self._roll(now)
         if hints is not None:
             if hints.announces_window:
@@ -419,7 +427,12 @@ class Bucket:
             else:
                 self.remaining = estimate if changed else min(self.remaining, estimate)
             self.reset_local = min(self.reset_local, reset_local)
-        # "stale", or "earlier" from an older window: nothing to learn about this window.
+        elif kind == "stale" and self.carried > 0 and granted_at < self.rolled_local:
+            # A request in flight at the roll was counted in the window before: the token
+            # the roll held back for it is free again.
+            self.carried -= 1
+            self.remaining = min(self.remaining + 1, self.tokens)
+        # "earlier" from an older window: nothing to learn about this window.
 
     def _take(self, now: float, remaining: int, reset: float, reset_local: float) -> None:
         self.remaining = remaining
@@ -454,8 +467,9 @@ class Bucket:
         self._set_limit(limit)
 
     def sent_within(self, now: float, span: float) -> int:
-        """Grants in the last ``span`` seconds (as far as the log remembers)."""
-        return sum(1 for t in self._log if t > now - span)
+        """Requests answered in the last ``span`` seconds (as far as the log remembers),
+        plus those still in flight."""
+        return sum(1 for t in self._log if t > now - span) + self.in_flight
 
     def _set_seed(self, limit: int) -> None:
         self.seed_limit = limit

@@ -366,9 +366,13 @@ class LocalScheduler:
             if at < soonest:
                 soonest, sleeper = at, waiter
         host.waiters = still
+        earlier = soonest < host.wake_at
         host.wake_at = soonest
-        if sleeper is not None and sleeper is not host.sleeper:
-            sleeper.event.set()  # wake it so it sleeps with the right timeout
+        if sleeper is not None and (sleeper is not host.sleeper or earlier):
+            # Wake it so it sleeps with the right timeout: it is a new sleeper, or an answer
+            # brought the moment forward (a reset read from the server replaced a provisional
+            # one), and it must not sleep on toward the old one.
+            sleeper.event.set()
         host.sleeper = sleeper
 
     # -- answers ----------------------------------------------------------------------------

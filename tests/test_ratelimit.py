@@ -195,11 +195,26 @@ def test_sliding_log_allows_limit_per_window() -> None:
     for t in (0.0, 1.0, 2.0):
         assert bucket.available_at(t) == t
         bucket.grant(t)
-    # The fourth waits until the first grant is a full window old.
+        bucket.observe(t, t, None, rate_limited=False)
+    # The fourth waits until the first answer is a full window old.
     assert bucket.available_at(2.0) == 10.0
     assert bucket.available_at(10.5) == 10.5
     bucket.grant(10.5)
-    assert bucket.available_at(10.5) == 11.0  # now the grant at 1.0 is the oldest
+    bucket.observe(10.5, 10.5, None, rate_limited=False)
+    assert bucket.available_at(10.5) == 11.0  # now the answer at 1.0 is the oldest
+
+
+def test_a_request_holds_its_slot_until_a_window_after_its_answer() -> None:
+    """A busy server may count a queued request any time until it answers: the slot is
+    held from the grant until a window after the answer, not after the grant."""
+    bucket = Bucket(2, 2.0)
+    bucket.grant(0.0)
+    bucket.grant(0.0)
+    assert bucket.available_at(0.5) == 2.5  # both in flight: at best one answers now
+    bucket.observe(1.6, 0.0, None, rate_limited=False)  # the server took 1.6 s
+    assert bucket.available_at(1.6) == pytest.approx(3.6)
+    bucket.observe(1.7, 0.0, None, rate_limited=False)
+    assert bucket.available_at(3.0) == pytest.approx(3.6)  # not 2.0: a window after 1.6
 
 
 def test_margin_widens_the_window() -> None:
@@ -223,7 +238,7 @@ def test_an_x_rl_alone_replaces_the_limit() -> None:
     bucket.observe(0.1, 0.0, hints(limit=2), rate_limited=False)
     assert (bucket.limit, bucket.seed_limit, bucket.announced) == (2, 2, False)
     bucket.grant(0.2)
-    assert bucket.available_at(0.2) == 60.0
+    assert bucket.available_at(0.2) == 60.1  # the answer at 0.1, a window later
 
 
 def test_absent_or_absurd_headers_change_nothing() -> None:
@@ -323,7 +338,7 @@ def test_window_length_is_learned_from_successive_resets() -> None:
     assert bucket.reset_at == pytest.approx(EPOCH + 6.0) and bucket.provisional
 
 
-def test_a_late_answer_from_a_finished_window_is_ignored_after_the_roll() -> None:
+def test_a_late_answer_from_a_finished_window_does_not_spend_the_new_one() -> None:
     bucket = Bucket(10, 60.0)
     for t in (0.0, 2.1):  # learn a 2 s window
         bucket.grant(t)
@@ -336,8 +351,25 @@ def test_a_late_answer_from_a_finished_window_is_ignored_after_the_roll() -> Non
     late = bucket.grant(3.99)  # answered after the roll, from the window ending at 4
     assert bucket.available_at(4.0) == 4.0
     assert bucket.remaining == 19  # rolled: 20 - the one still in flight
+    # Its answer says remaining 0 - of the window that is over: the new one keeps its 20.
     bucket.observe(4.05, late, hints(20, 0, 0.0, at=4.0), rate_limited=False)
-    assert bucket.remaining == 19
+    assert bucket.remaining == 20
+
+
+def test_requests_in_flight_at_the_roll_give_their_tokens_back_when_answered_stale() -> None:
+    """A slow server still holds all 20 of the last window's requests at its reset: the
+    roll holds 20 tokens back for them; each answer from the old window frees one."""
+    bucket = Bucket(10, 60.0)
+    bucket.grant(0.0)
+    bucket.observe(0.1, 0.0, hints(20, 19, 1.9, at=0.1), rate_limited=False)
+    for _ in range(19):
+        bucket.grant(0.2)
+    bucket.grant(2.0)  # rolled at 2.0 with 19 in flight: one token left, and used
+    assert bucket.remaining == 0 and bucket.carried == 19
+    for i in range(19):  # answered from the old window (reset at 2), after the roll
+        bucket.observe(2.1 + i * 0.01, 0.2, hints(20, 0, 0.0, at=2.0), rate_limited=False)
+    assert bucket.remaining == 19 and bucket.carried == 0
+    assert bucket.available_at(2.5) == 2.5
 
 
 def test_a_roll_that_meets_a_429_is_not_trusted_again() -> None:

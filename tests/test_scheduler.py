@@ -135,13 +135,13 @@ async def test_cancelled_waiter_spends_nothing(window: float) -> None:
     scheduler = LocalScheduler()
     s = site({"search": (1, window)})
     first = await scheduler.acquire(s, "search")
+    scheduler.settle(first, answer(200))
     with anyio.move_on_after(window / 4):
         await scheduler.acquire(s, "search")  # cancelled while queued
-    scheduler.settle(first, answer(200))
     # Nothing is queued ahead and nothing is in flight: the wait is the window's alone.
     assert scheduler.predicted_wait(s, "search", "normal") <= window * 1.05
     t0 = anyio.current_time()
-    ticket = await scheduler.acquire(s, "search")  # gets the next slot, one window after the first
+    ticket = await scheduler.acquire(s, "search")  # the next slot: a window after the first
     assert anyio.current_time() - t0 <= window * 0.9
     scheduler.settle(ticket, answer(200))
 
@@ -344,3 +344,31 @@ async def test_max_wait_holds_for_a_waiter_behind_others_when_a_pause_arrives(
     raised_at = outcome[outcome.index(errors[0]) + 1]
     assert isinstance(raised_at, float) and raised_at < window / 10  # at the 429, not later
     assert errors[0].retry_after is not None and errors[0].retry_after > window * 2.5
+
+
+@virtual
+async def test_a_waiter_sleeping_toward_a_provisional_reset_wakes_for_the_real_one() -> None:
+    """After a roll the next reset is a guess (the profile's minute, before the server's
+    window length is known); the sleeping waiter must go at the reset the next answer names,
+    not sleep on toward the guess."""
+    start = anyio.current_time()
+    server = lambda: EPOCH + (anyio.current_time() - start)  # noqa: E731
+    scheduler = LocalScheduler(wall_clock=server)
+    s = site({"search": (10, 60.0)})
+    first = await scheduler.acquire(s, "search")
+    scheduler.settle(first, answer(200, rl(1, 0, EPOCH + 1, server())))
+    granted: list[float] = []
+
+    async def call(hold: float) -> None:
+        ticket = await scheduler.acquire(s, "search")
+        granted.append(server() - EPOCH)
+        await anyio.sleep(hold)
+        # The server's word on the new window: its reset is 2, not 1 + 60.
+        scheduler.settle(ticket, answer(200, rl(1, 0, EPOCH + 2, server())))
+
+    async with anyio.create_task_group() as tg:
+        tg.start_soon(call, 0.6)  # goes at the reset (1): the roll refills the window
+        await anyio.sleep(1.5)
+        tg.start_soon(call, 0.0)  # the window is spent: sleeps toward the guessed reset
+    assert granted[0] == pytest.approx(1.0, abs=0.1)
+    assert granted[1] == pytest.approx(2.0, abs=0.1)  # woken by the answer at 1.6, not at 61
