@@ -21,7 +21,7 @@ import anyio
 import attrs
 import hishel
 
-from ._redis import require_redis, safe_url
+from ._redis import require_asyncio, require_redis, safe_url
 
 __all__ = [
     "CacheConfig",
@@ -96,7 +96,8 @@ class RedisCache:
     entry lives (seconds; ``None``: until Redis evicts it under its ``maxmemory`` policy).
     Entries are partitioned by a hash of the API key exactly as in the other storages, and
     the key itself never reaches Redis. Needs the ``redis`` extra and Redis >= 7; runs on
-    asyncio only (redis-py's asyncio client).
+    asyncio only (redis-py's asyncio client): on trio the first request raises
+    ``RuntimeError`` (as :class:`~booru_async.RedisScheduler` does) before anything is sent.
     """
 
     url: str = attrs.field(repr=safe_url)
@@ -108,6 +109,7 @@ class RedisCache:
         require_redis()
 
     async def open(self) -> hishel.AsyncBaseStorage:
+        require_asyncio("RedisCache", "MemoryCache or SQLiteCache")
         client = require_redis().Redis.from_url(self.url)
         return hishel.AsyncRedisStorage(client=client, default_ttl=self.ttl, key_prefix=self.prefix)
 

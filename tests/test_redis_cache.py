@@ -99,3 +99,26 @@ def test_missing_redis_py_gives_a_clear_import_error(monkeypatch: pytest.MonkeyP
         ba.RedisCache("redis://localhost:6379/0")
     with pytest.raises(ImportError, match=r"booru-async\[redis\]"):
         ba.RedisScheduler("redis://localhost:6379/0")
+
+
+def test_trio_is_refused_with_the_schedulers_clear_error(redis_url: str) -> None:
+    import trio
+
+    from booru_async.testing import Board, FakeBooru, serve
+
+    board = Board.generate(seed=3, images=20, users=20, galleries=1, topics=1)
+    fake = FakeBooru(board, flavour="philomena")
+    image = next(i for i in board.images.values() if not i.hidden_from_users and i.approved)
+
+    async def main() -> None:
+        async with serve(fake) as url:
+            s = ba.Site(name="f", base_url=url, flavour="philomena")
+            with trio.fail_after(5):
+                async with ba.Client(s, cache=ba.RedisCache(redis_url)) as client:
+                    await client.images.get(image.id)
+
+    with pytest.raises(RuntimeError, match="asyncio only") as info:
+        trio.run(main)
+    # The same type and wording as RedisScheduler's (tests/test_redis_scheduler.py).
+    assert "RedisCache runs on asyncio only" in str(info.value)
+    assert fake.stats.requests == []  # refused before anything was sent

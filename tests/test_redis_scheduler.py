@@ -8,6 +8,7 @@ under a second) instead of a virtual clock.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import logging
 import subprocess
@@ -480,3 +481,82 @@ async def test_redis_out_of_memory_falls_back_and_warns(
         ticket = await sched.acquire(s, "image", max_wait=0.9)
         sched.settle(ticket, answer(200))
     assert ticket.via_redis
+
+
+class SlowReplies:
+    """A loopback TCP proxy in front of Redis that holds every reply for ``delay`` seconds
+    (settable at any time): commands run at once, their answers arrive late."""
+
+    def __init__(self, target_port: int, delay: float) -> None:
+        self.target_port = target_port
+        self.delay = delay
+        self.server: asyncio.Server | None = None
+        self.url = ""
+
+    async def start(self) -> str:
+        """Listen; the proxy's Redis URL."""
+        self.server = await asyncio.start_server(self._serve, "127.0.0.1", 0)
+        port = self.server.sockets[0].getsockname()[1]
+        self.url = f"redis://127.0.0.1:{port}/0"
+        return self.url
+
+    async def __aenter__(self) -> SlowReplies:
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        assert self.server is not None
+        self.server.close()
+
+    async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        up_reader, up_writer = await asyncio.open_connection("127.0.0.1", self.target_port)
+
+        async def pipe(src: asyncio.StreamReader, dst: asyncio.StreamWriter, slow: bool) -> None:
+            with contextlib.suppress(OSError, asyncio.CancelledError):
+                while data := await src.read(65536):
+                    if slow and self.delay:
+                        await asyncio.sleep(self.delay)
+                    dst.write(data)
+                    await dst.drain()
+            dst.close()
+
+        await asyncio.gather(pipe(reader, up_writer, False), pipe(up_reader, writer, True))
+
+
+@pytest.mark.asyncio
+@pytest.mark.parametrize("how", ["task.cancel", "wait_for", "asyncio.timeout"])
+async def test_native_cancellation_during_the_grant_round_trip_leaks_no_token(
+    redis_server: RedisServer, redis_url: str, how: str
+) -> None:
+    import redis.asyncio as aioredis
+
+    s = site({"site": (100, 60.0)})
+    slow = SlowReplies(redis_server.port, 0.0)
+    async with slow, ba.RedisScheduler(await slow.start(), prefix="cancel") as sched:
+        sched.settle(await sched.acquire(s, "image"), answer(200))
+        await sched.flush()
+        slow.delay = 0.2
+        # The grant script runs at once; its answer is on the wire for 0.2 s when the
+        # caller is cancelled.
+        if how == "task.cancel":
+            task = asyncio.ensure_future(sched.acquire(s, "image"))
+            await asyncio.sleep(0.1)
+            task.cancel()
+            with pytest.raises(asyncio.CancelledError):
+                await task
+        elif how == "wait_for":
+            with pytest.raises(asyncio.TimeoutError):
+                await asyncio.wait_for(sched.acquire(s, "image"), 0.1)
+        else:
+            with pytest.raises(TimeoutError):
+                async with asyncio.timeout(0.1):
+                    await sched.acquire(s, "image")
+        await asyncio.sleep(0.25)  # the answer arrives: the grant is given back
+        slow.delay = 0.0
+        await sched.flush()
+    client = aioredis.Redis.from_url(redis_url)
+    try:
+        in_flight = await client.zcard("cancel:{127.0.0.1:9}:b:site:fl")
+        log_size = await client.zcard("cancel:{127.0.0.1:9}:b:site:log")
+    finally:
+        await client.aclose()
+    assert in_flight == 0 and log_size == 1  # only the first, settled request counts
