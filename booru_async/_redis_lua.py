@@ -245,12 +245,13 @@ return {'ok', fmt(now), procs, fmt(chal_ago)}
 """
 )
 
-#: KEYS: guard, then per bucket: hash, log, fl.
+#: KEYS: guard, the guard's clock offsets (list), then per bucket: hash, log, fl.
 #: ARGV: n, ticket, status (-1: no answer), target bucket index for a 429 (0 = none),
 #: hints bucket index (0 = none), limit, remaining, reset_after, retry_after ("" = absent),
 #: empty body (0/1), html (0/1), backoff base, backoff cap, jitter (0..1), challenge pause,
 #: ban period, ban window, seconds since the answer, Date epoch, absolute reset epoch.
-#: Reply: {wait after a 429 or -1, guard seconds left, guard reason, limit of the target}.
+#: Reply: {wait after a 429 or -1, guard seconds left, guard reason, limit of the target,
+#: the hinted bucket's X-RL ("" = none) and window (learned, else the profile's)}.
 SETTLE = (
     _COMMON
     + r"""
@@ -272,14 +273,14 @@ if date ~= nil then
   -- R9: Date has whole seconds and arrives late, so each sample is at most the true
   -- offset; the largest of the last 32 converges from below, and a reset converted with
   -- it is never early.
-  redis.call('LPUSH', KEYS[1] .. ':off', fmt(date - receipt))
-  redis.call('LTRIM', KEYS[1] .. ':off', 0, 31)
-  redis.call('PEXPIRE', KEYS[1] .. ':off', STATE_TTL)
+  redis.call('LPUSH', KEYS[2], fmt(date - receipt))
+  redis.call('LTRIM', KEYS[2], 0, 31)
+  redis.call('PEXPIRE', KEYS[2], STATE_TTL)
 end
 if h_reset ~= nil then
   if reset_abs ~= nil and date ~= nil then
     local off = -INF
-    for _, v in ipairs(redis.call('LRANGE', KEYS[1] .. ':off', 0, -1)) do
+    for _, v in ipairs(redis.call('LRANGE', KEYS[2], 0, -1)) do
       off = math.max(off, tonumber(v))
     end
     h_reset = reset_abs - off - now
@@ -290,8 +291,9 @@ end
 if h_retry ~= nil then h_retry = math.max(0, receipt + h_retry - now) end
 
 local waited, limit_out = -1, -1
+local xrl_out, win_out = '', ''  -- the fallback's share follows the announced limit
 for i = 1, n do
-  local k = 1 + (i - 1) * 3
+  local k = 2 + (i - 1) * 3
   local key, log, fl = KEYS[k + 1], KEYS[k + 2], KEYS[k + 3]
   redis.call('ZREM', fl, ticket)
   if status >= 0 and redis.call('EXISTS', key) == 1 then
@@ -339,6 +341,7 @@ for i = 1, n do
       elseif h_limit ~= nil then
         b.xrl = h_limit
       end
+      if b.xrl ~= nil then xrl_out = b.xrl; win_out = fmt(b.lw or b.pwin) end
     end
     if status == 429 and i == target then
       -- R6: pause, then exactly one probe.
@@ -405,7 +408,7 @@ elseif chal > -INF then
   redis.call('HSET', KEYS[1], 'chal', fmt(chal))
   redis.call('PEXPIRE', KEYS[1], math.ceil((ban_window + 60) * 1000))
 end
-return {fmt(waited), fmt(math.max(0, g_until - now)), g_reason, limit_out}
+return {fmt(waited), fmt(math.max(0, g_until - now)), g_reason, limit_out, xrl_out, win_out}
 """
 )
 
@@ -443,24 +446,62 @@ return 1
 """
 )
 
-#: KEYS: rejoin, then per bucket: log. ARGV: grace, n, then per bucket: count m and m
-#: pairs (ticket, age in seconds). Back from the fallback: report what this process sent
-#: in the last window (a restarted Redis lost it), and hold every grant for ``grace`` so the
-#: other processes report theirs before anyone spends the window again.
+#: KEYS: rejoin, guard, then per bucket: hash, log, fl.
+#: ARGV: grace, n, guard seconds left ("" = none), guard reason, seconds since the last
+#: challenge ("" = none), ban window, then per bucket: limit, window, margin, pause seconds
+#: left ("" = none), count m and m pairs (ticket, age in seconds), count k and k tickets.
+#: Back from the fallback: report what this process learnt and sent while Redis was away,
+#: which the settles it could not send would have told:
+#: - the grants of the last window (a restarted Redis lost them);
+#: - the tickets it settled or refunded meanwhile (still in flight here until their lease
+#:   ends otherwise);
+#: - a 429 pause (it starts one probe, as SETTLE does) and the challenge/ban breaker.
+#: Then every grant is held for ``grace`` so the other processes report theirs before
+#: anyone spends the window again.
 REJOIN = (
     _COMMON
     + r"""
 local now = clock()
 local grace, n = tonumber(ARGV[1]), tonumber(ARGV[2])
-local a = 3
+local g_left, g_reason, chal_ago = tonumber(ARGV[3]), ARGV[4], tonumber(ARGV[5])
+local ban_window = tonumber(ARGV[6])
+if g_left ~= nil or chal_ago ~= nil then
+  local g = redis.call('HMGET', KEYS[2], 'until', 'reason', 'chal')
+  local g_until, reason, chal = tonumber(g[1]) or -INF, g[2] or '', tonumber(g[3]) or -INF
+  if g_left ~= nil and now + g_left > g_until then
+    -- A running ban is never downgraded to a challenge pause.
+    if g_reason == 'ban' or reason ~= 'ban' or now >= g_until then reason = g_reason end
+    g_until = now + g_left
+  end
+  if chal_ago ~= nil then chal = math.max(chal, now - chal_ago) end
+  redis.call('HSET', KEYS[2], 'until', fmt(g_until), 'reason', reason, 'chal', fmt(chal))
+  redis.call('PEXPIRE', KEYS[2],
+    math.ceil((math.max(g_until - now, 0) + ban_window + 60) * 1000))
+end
+local a = 7
 for i = 1, n do
-  local log = KEYS[1 + i]
+  local k = 2 + (i - 1) * 3
+  local key, log, fl = KEYS[k + 1], KEYS[k + 2], KEYS[k + 3]
+  local limit, window, margin = tonumber(ARGV[a]), tonumber(ARGV[a + 1]), tonumber(ARGV[a + 2])
+  local pause = tonumber(ARGV[a + 3])
+  a = a + 4
   local m = tonumber(ARGV[a]); a = a + 1
   for _ = 1, m do
     redis.call('ZADD', log, 'NX', now - tonumber(ARGV[a + 1]), ARGV[a])
     a = a + 2
   end
-  redis.call('PEXPIRE', log, 3600000)
+  if m > 0 then redis.call('PEXPIRE', log, 3600000) end
+  local settled = tonumber(ARGV[a]); a = a + 1
+  for _ = 1, settled do
+    redis.call('ZREM', fl, ARGV[a])
+    a = a + 1
+  end
+  if pause ~= nil then
+    local b = load(key, limit, window, margin)
+    if now + pause > b.bu then b.bu = now + pause end
+    b.pa = now; b.prb = 1; b.pr = ''
+    save(b)
+  end
 end
 local until_ = now + grace
 local current = tonumber(redis.call('GET', KEYS[1]) or '-1')

@@ -12,13 +12,19 @@ only the head asks Redis, and sleeps for exactly the wait the script answered (a
 answer or cancellation wakes it sooner). So N tasks cost one round trip per grant, with
 no busy loop.
 
-When Redis cannot be reached the scheduler never sends unthrottled: it logs one WARNING
-and falls back to a local sliding log holding ``limit // processes`` of each budget, where
-``processes`` is the larger of the constructor's ``processes`` and the number of live
-processes Redis last reported. The fallback starts as if its first window were spent (the
-shared window may be). It tries Redis again every ``retry_interval`` seconds; on return it
-reports the grants it made in the last window (a restarted Redis lost them) and every
-process holds its grants for ``rejoin_grace`` seconds so the others report theirs too.
+When Redis cannot be reached (a lost connection or timeout, or a server error that means
+it cannot serve writes now: OOM, READONLY, MISCONF, LOADING, BUSY, ...) the scheduler never
+sends unthrottled: it logs one WARNING and falls back to a local sliding log holding
+``limit // processes`` of each budget, where ``limit`` per window is the smaller (as a
+rate) of the profile's budget and the last ``X-RL`` limit the server announced for that
+bucket (with the window Redis learnt for it, else the profile's), and ``processes`` is the
+larger of the constructor's ``processes`` and the number of live processes Redis last
+reported. The fallback starts as if its first window were spent (the shared window may
+be). It tries Redis again every ``retry_interval`` seconds; on return it reports what the
+answers it could not send would have told: the grants it made in the last window (a
+restarted Redis lost them), the tickets settled meanwhile (else they count as in flight
+for the lease), 429 pauses and the challenge/ban breaker; then every process holds its
+grants for ``rejoin_grace`` seconds so the others report theirs too.
 
 redis-py's asyncio client runs on asyncio only; under trio :meth:`RedisScheduler.acquire`
 raises ``RuntimeError`` (use :class:`LocalScheduler` there).
@@ -125,9 +131,17 @@ class _LocalBucket:
     def __init__(self, limit: int, window: float, margin: float, now: float) -> None:
         self.limit = limit
         self.span = window * (1 + margin)
+        self.margin = margin
         # The shared window may be spent: start as if this share of it were.
         self.log: deque[float] = deque([now] * limit, maxlen=limit)
         self.paused_until = -math.inf
+
+    def resize(self, limit: int, window: float) -> None:
+        """A new share (an announced limit arrived): keep the latest grants."""
+        if (limit, window * (1 + self.margin)) != (self.limit, self.span):
+            self.limit = limit
+            self.span = window * (1 + self.margin)
+            self.log = deque(self.log, maxlen=limit)
 
     def ready_at(self, now: float) -> float:
         at = max(now, self.paused_until)
@@ -140,6 +154,13 @@ class _LocalBucket:
 class _HostState:
     guard: SiteGuard
     fallback: dict[str, _LocalBucket] = attrs.field(factory=dict)
+    #: The last X-RL limit and window per bucket (the window Redis learnt, else the
+    #: profile's): the fallback's share never exceeds the server's own limit.
+    announced: dict[str, tuple[int, float]] = attrs.field(factory=dict)
+    #: What the settles that never reached Redis would have told it, replayed on rejoin:
+    #: 429 pauses (bucket -> local end) and tickets no longer in flight (id, buckets).
+    pauses: dict[str, float] = attrs.field(factory=dict)
+    orphans: list[tuple[str, tuple[str, ...]]] = attrs.field(factory=list)
 
 
 @attrs.define
@@ -203,7 +224,7 @@ class RedisScheduler:
         self._queues: dict[tuple[str, str], _Queue] = {}
         self._hosts: dict[str, _HostState] = {}
         self._history: dict[tuple[str, str], deque[tuple[str, float]]] = {}
-        self._windows: dict[tuple[str, str], float] = {}
+        self._seen: dict[tuple[str, str], _Spec] = {}
         self._pending: set[asyncio.Task[None]] = set()
         self._down = False
         self._retry_at = 0.0
@@ -332,24 +353,44 @@ class RedisScheduler:
             )
 
     async def _rejoin(self) -> None:
-        """Back from the fallback: report this process's recent grants, hold grants for
-        the grace period, and drop the local buckets."""
+        """Back from the fallback: report this process's recent grants, the tickets it
+        settled meanwhile, the pauses and the guard it learnt, and hold grants for the
+        grace period."""
         now = self._clock()
-        by_host: dict[str, list[tuple[str, list[tuple[str, float]]]]] = {}
-        for (host, name), grants in self._history.items():
-            span = self._windows.get((host, name), 0.0) * (1 + self._margin)
-            recent = [(t, now - at) for t, at in grants if now - at <= span]
-            by_host.setdefault(host, []).append((name, recent))
-        for host in set(by_host) | set(self._hosts):
-            entries = by_host.get(host, [])
-            keys = [self._key(host, "rejoin")]
-            args: list[Any] = [self._rejoin_grace, len(entries)]
-            for name, recent in entries:
-                keys.append(self._key(host, "b", name) + ":log")
+        for host in sorted(set(self._hosts) | {h for h, _ in self._history}):
+            state = self._host(host)
+            names = {n for h, n in self._history if h == host} | set(state.pauses)
+            names |= {n for _, ticket_names in state.orphans for n in ticket_names}
+            guard = state.guard
+            guard_left = guard.paused_until - now
+            chal_ago = now - guard.challenged_at
+            keys = [self._key(host, "rejoin"), self._key(host, "guard")]
+            args: list[Any] = [
+                self._rejoin_grace,
+                len(names),
+                f"{guard_left:.6f}" if guard_left > 0 else "",
+                guard.reason or "challenge",
+                f"{chal_ago:.6f}" if chal_ago <= guard.BAN_WINDOW else "",
+                guard.BAN_WINDOW,
+            ]
+            for name in sorted(names):
+                spec = self._seen[(host, name)]
+                keys.extend(self._bucket_keys(host, spec)[:3])
+                span = spec.window * (1 + self._margin)
+                grants = self._history.get((host, name), ())
+                recent = [(t, now - at) for t, at in grants if now - at <= span]
+                pause = state.pauses.get(name, -math.inf) - now
+                settled = [t for t, ticket_names in state.orphans if name in ticket_names]
+                args.extend((spec.limit, spec.window, self._margin))
+                args.append(f"{pause:.6f}" if pause > 0 else "")
                 args.append(len(recent))
                 for ticket, age in recent:
                     args.extend((ticket, f"{age:.6f}"))
+                args.append(len(settled))
+                args.extend(settled)
             await self._script("rejoin", lua.REJOIN)(keys=keys, args=args)
+            state.pauses.clear()
+            state.orphans.clear()
 
     def _rejoined(self) -> None:
         """The first grant script after :meth:`_rejoin` answered: drop the fallback. (Not
@@ -363,7 +404,7 @@ class RedisScheduler:
     def _record(self, host: str, specs: tuple[_Spec, ...], ticket: str, now: float) -> None:
         for spec in specs:
             grants = self._history.setdefault((host, spec.name), deque())
-            self._windows[(host, spec.name)] = spec.window
+            self._seen[(host, spec.name)] = spec
             grants.append((ticket, now))
             span = spec.window * (1 + self._margin)
             while grants and now - grants[0][1] > span:
@@ -448,10 +489,19 @@ class RedisScheduler:
         at = state.guard.available_at(now)
         buckets = []
         for spec in specs:
+            # min(profile, announced) / processes: a server that announced less than the
+            # profile holds the fallback to its own limit.
+            limit, window = spec.limit, spec.window
+            announced = state.announced.get(spec.name)
+            if announced is not None and announced[0] / announced[1] < limit / window:
+                limit, window = announced
             bucket = state.fallback.get(spec.name)
             if bucket is None:
-                bucket = _LocalBucket(max(1, spec.limit // share), spec.window, self._margin, now)
+                bucket = _LocalBucket(max(1, limit // share), window, self._margin, now)
                 state.fallback[spec.name] = bucket
+            else:
+                bucket.resize(max(1, limit // share), window)
+            bucket.paused_until = max(bucket.paused_until, state.pauses.get(spec.name, -math.inf))
             buckets.append(bucket)
             at = max(at, bucket.ready_at(now))
         if at > now:
@@ -521,6 +571,11 @@ class RedisScheduler:
         state = self._host(host)
         now = self._clock()
         if state.guard.banned(now):
+            if self._down:
+                # A ban seen during an outage: the ask rejoins (when due), which tells the
+                # other processes; it grants nothing.
+                probe = _Waiter(key=(0, 0), priority=priority, waiter_id="")
+                await self._ask("peek", host, specs, probe, "", None)
             raise self._blocked(site, state.guard.paused_until - now)
         queue = self._queues.setdefault((host, group), _Queue())
         queue.interval = self._interval(specs)
@@ -652,9 +707,14 @@ class RedisScheduler:
 
     # -- answers -----------------------------------------------------------------------------
 
-    def _spawn(self, host: str, make: Callable[[], Any]) -> None:
-        """Run a Redis write in the background (settle and refund are synchronous)."""
+    def _spawn(
+        self, host: str, make: Callable[[], Any], lost: Callable[[], None] | None = None
+    ) -> None:
+        """Run a Redis write in the background (settle and refund are synchronous).
+        ``lost`` runs when the write does not reach Redis (kept for the rejoin)."""
         if self._down and self._clock() < self._retry_at:
+            if lost is not None:
+                lost()
             return
 
         async def run() -> None:
@@ -663,6 +723,8 @@ class RedisScheduler:
             except Exception as exc:
                 if _unreachable(exc):
                     self._went_down(exc)
+                    if lost is not None:
+                        lost()
                 else:  # a bug: say so rather than lose the answer silently
                     log.warning("a Redis write for %s failed: %r", host, exc)
             finally:
@@ -700,9 +762,19 @@ class RedisScheduler:
             keys = [k for spec in ticket.specs for k in self._bucket_keys(ticket.host, spec)]
             args = [len(ticket.specs), ticket.ticket_id, "", 0]
             self._spawn(
-                ticket.host, lambda: self._script("refund", lua.REFUND)(keys=keys, args=args)
+                ticket.host,
+                lambda: self._script("refund", lua.REFUND)(keys=keys, args=args),
+                lambda: self._orphan(ticket),
             )
         self._kick(ticket.host)
+
+    def _orphan(self, ticket: RedisTicket) -> None:
+        """A ticket Redis holds in flight was settled while it was unreachable: the rejoin
+        takes it out of flight (else it holds a token for the whole lease)."""
+        for spec in ticket.specs:
+            self._seen[(ticket.host, spec.name)] = spec
+        names = tuple(spec.name for spec in ticket.specs)
+        self._host(ticket.host).orphans.append((ticket.ticket_id, names))
 
     def settle(self, ticket: RedisTicket, verdict: Verdict | None) -> None:
         """Learn from the verdict on an answer (``None``: no answer, e.g. a timeout). The
@@ -733,10 +805,34 @@ class RedisScheduler:
                 host,
                 f"{wait:.1f} s" if wait is not None else "a backoff",
             )
-            if target and (not ticket.via_redis or self._down):
-                bucket = state.fallback.get(ticket.specs[max(target, 1) - 1].name)
-                if bucket is not None:
-                    bucket.paused_until = now + (wait if wait is not None else BACKOFF_BASE)
+        pause: tuple[str, float] | None = None
+        if kind == "rate_limited" and target:
+            wait = hints.wait if hints is not None else None
+            pause = (
+                ticket.specs[target - 1].name,
+                now + (wait if wait is not None else BACKOFF_BASE),
+            )
+        for spec in ticket.specs:
+            self._seen[(host, spec.name)] = spec
+        hinted_name = ticket.specs[hinted - 1].name if hinted else None
+        if hints is not None and hints.limit is not None and hinted_name is not None:
+            # Kept for the fallback's share; the window Redis learnt comes with the reply.
+            known = state.announced.get(hinted_name)
+            window = known[1] if known else ticket.specs[hinted - 1].window
+            if hints.limit >= 1:
+                state.announced[hinted_name] = (int(hints.limit), window)
+
+        def lost() -> None:
+            if ticket.via_redis:
+                self._orphan(ticket)
+            if pause is not None:
+                name, until = pause
+                state.pauses[name] = max(state.pauses.get(name, -math.inf), until)
+
+        if pause is not None and self._down:
+            # The fallback holds the pause now; the rejoin tells Redis.
+            name, until = pause
+            state.pauses[name] = max(state.pauses.get(name, -math.inf), until)
         if kind == "challenge":
             state.guard.challenge(now)
             log.warning("%s sent its anti-bot challenge; pausing the site", host)
@@ -747,7 +843,7 @@ class RedisScheduler:
         def arg(value: float | None) -> str:
             return "" if value is None else repr(value)
 
-        keys = [self._key(host, "guard")]
+        keys = [self._key(host, "guard"), self._key(host, "guard") + ":off"]
         for spec in ticket.specs:
             keys.extend(self._bucket_keys(host, spec)[:3])
         args: list[Any] = [
@@ -777,13 +873,17 @@ class RedisScheduler:
             if hints.reset_after is not None and not hints.reset_relative:
                 reset_abs = hints.server_now.timestamp() + hints.reset_after
 
-        def send() -> Any:
+        async def send() -> None:
             # The script runs a little after the answer came: it counts delays from then.
             age = max(0.0, self._clock() - answered)
             extra = [f"{age:.6f}", arg(date), arg(reset_abs)]
-            return self._script("settle", lua.SETTLE)(keys=keys, args=[*args, *extra])
+            reply = await self._script("settle", lua.SETTLE)(keys=keys, args=[*args, *extra])
+            if hinted_name is not None and len(reply) > 5 and reply[4] not in ("", None):
+                limit, window = int(float(reply[4])), float(reply[5])
+                if limit >= 1 and window > 0:
+                    state.announced[hinted_name] = (limit, window)
 
-        self._spawn(host, send)
+        self._spawn(host, send, lost)
 
 
 if TYPE_CHECKING:

@@ -14,6 +14,7 @@ import logging
 import subprocess
 import sys
 import time
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -560,3 +561,114 @@ async def test_native_cancellation_during_the_grant_round_trip_leaks_no_token(
     finally:
         await client.aclose()
     assert in_flight == 0 and log_size == 1  # only the first, settled request counts
+
+
+@pytest.mark.asyncio
+async def test_the_fallback_share_follows_the_announced_limit(redis_server: RedisServer) -> None:
+    del redis_server  # the session server must exist; this test kills its own
+    s = site({"image": (100, 0.4)})
+    with RedisServer() as own:
+        async with ba.RedisScheduler(own.url, processes=2, retry_interval=5.0) as sched:
+            ticket = await sched.acquire(s, "image")
+            sched.settle(
+                ticket, answer(200, {"x-rl": "4", "x-rl-remaining": "3", "x-rl-reset": "0.4"})
+            )
+            await sched.flush()
+            own.kill()
+            # The fallback starts as if its first window were spent, then keeps
+            # min(profile 100, announced 4) // 2 processes = 2 per window (not 50).
+            sched.settle(await sched.acquire(s, "image", max_wait=0.9), answer(200))
+            assert sched.degraded
+            more = 0
+            for _ in range(10):
+                try:
+                    sched.settle(await sched.acquire(s, "image", max_wait=0), answer(200))
+                except ba.RateLimited:
+                    break
+                more += 1
+    assert more == 1
+
+
+async def _rejoin(sched: ba.RedisScheduler, s: ba.Site, attempt: Callable[[], Awaitable[object]]) -> None:
+    """Call ``attempt`` until ``sched`` is back on Redis (the first command after a
+    restart may still hit the old, dead connection)."""
+    for _ in range(8):
+        with contextlib.suppress(ba.RateLimited, ba.Blocked):
+            await attempt()
+        if not sched.degraded:
+            return
+        await asyncio.sleep(0.12)
+    raise AssertionError("the scheduler never rejoined Redis")
+
+
+@pytest.mark.asyncio
+async def test_a_ban_seen_while_redis_was_away_is_shared_when_it_returns(
+    redis_server: RedisServer,
+) -> None:
+    del redis_server
+    s = site({"site": (50, 0.2)})
+    challenge = answer(501, {"content-type": "text/html"}, b"<html>challenge</html>")
+    with RedisServer() as own:
+        async with ba.RedisScheduler(own.url, retry_interval=0.1, rejoin_grace=0.05) as a:
+            a.settle(await a.acquire(s, "image"), answer(200))
+            await a.flush()
+            own.kill()
+            first, second = await a.acquire(s, "image"), await a.acquire(s, "image")
+            assert a.degraded
+            a.settle(first, challenge)
+            a.settle(second, answer(500))
+            assert a.is_banned(s)
+            own.start()
+            await _rejoin(a, s, lambda: a.acquire(s, "image"))
+        async with ba.RedisScheduler(own.url) as b:  # another process of the fleet
+            with pytest.raises(ba.Blocked) as info:
+                await b.acquire(s, "image")
+    assert info.value.reason == "ban" and info.value.retry_after > 800
+
+
+@pytest.mark.asyncio
+async def test_a_429_pause_seen_while_redis_was_away_is_shared_when_it_returns(
+    redis_server: RedisServer,
+) -> None:
+    del redis_server
+    s = site({"site": (50, 0.2)})
+    with RedisServer() as own:
+        async with ba.RedisScheduler(own.url, retry_interval=0.1, rejoin_grace=0.05) as a:
+            a.settle(await a.acquire(s, "image"), answer(200))
+            await a.flush()
+            own.kill()
+            ticket = await a.acquire(s, "image")
+            assert not ticket.via_redis
+            a.settle(ticket, answer(429, {"retry-after": "30"}))
+            own.start()
+            await _rejoin(a, s, lambda: a.acquire(s, "image", max_wait=0.1))
+        async with ba.RedisScheduler(own.url) as b:
+            with pytest.raises(ba.RateLimited) as info:
+                await b.acquire(s, "image", max_wait=0.5)
+    assert info.value.retry_after is not None and 25 < info.value.retry_after <= 30
+
+
+@pytest.mark.asyncio
+async def test_tickets_settled_during_a_blip_leave_flight_on_rejoin(redis_url: str) -> None:
+    import redis.asyncio as aioredis
+
+    s = site({"site": (100, 60.0)})
+    client = aioredis.Redis.from_url(redis_url)
+    try:
+        async with ba.RedisScheduler(
+            redis_url, prefix="blip", socket_timeout=0.2, retry_interval=0.1, rejoin_grace=0.05
+        ) as sched:
+            held = [await sched.acquire(s, "image") for _ in range(3)]
+            await client.client_pause(450)  # Redis is there but answers nobody
+            for ticket in held:
+                sched.settle(ticket, answer(200))
+            await sched.flush()  # the settles time out
+            assert sched.degraded
+            await asyncio.sleep(0.35)
+            await _rejoin(sched, s, lambda: sched.acquire(s, "image", max_wait=0.5))
+            in_flight = await client.zcard("blip:{127.0.0.1:9}:b:site:fl")
+    finally:
+        await client.aclose()
+    # Only the ticket granted after the rejoin (not the three settled meanwhile, for the
+    # 120 s lease).
+    assert in_flight == 1
