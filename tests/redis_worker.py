@@ -22,9 +22,18 @@ async def run(args: argparse.Namespace) -> dict[str, object]:
     got: list[int] = []
     errors: list[str] = []
     async with ba.RedisScheduler(
-        args.redis, prefix=args.prefix, processes=args.processes, retry_interval=0.25
+        args.redis,
+        prefix=args.prefix,
+        processes=args.processes,
+        retry_interval=0.25,
+        margin=args.margin,
     ) as scheduler:
-        if args.start_at:
+        if args.go:
+            # Imported and ready: the test starts every worker at once with a line on stdin
+            # (no guessed start time, so no sleep covering the slowest import).
+            print("ready", flush=True)
+            await asyncio.to_thread(sys.stdin.readline)
+        elif args.start_at:
             await asyncio.sleep(max(0.0, args.start_at - time.time()))
         started = time.time()
         async with ba.Client(site, cache=None, scheduler=scheduler) as client:
@@ -54,6 +63,8 @@ def main() -> int:
     parser.add_argument("--tasks", type=int, default=8)
     parser.add_argument("--processes", type=int, default=1)
     parser.add_argument("--start-at", type=float, default=0.0)
+    parser.add_argument("--go", action="store_true", help="print 'ready', start on a stdin line")
+    parser.add_argument("--margin", type=float, default=0.02)
     args = parser.parse_args()
     logging.basicConfig(level=logging.WARNING, stream=sys.stderr)
     print(json.dumps(asyncio.run(run(args))))
