@@ -74,6 +74,11 @@ class Row:
     median_latency: float  # seconds, one request over loopback, as the client saw it
     service: float  # seconds: the server's median gap between requests it handled back to back
     ratio: float | None = None  # wall time over the reference's (or the ideal's)
+    #: (seconds since the first request, status) of every request the server saw, and the
+    #: server-clock time of that first request (fixed windows are aligned to it), for
+    #: ``benchmarks/plot_budget.py`` (the budget-use figure in docs/rate-limits.md).
+    timeline: list[tuple[float, int]] = field(default_factory=list)
+    timeline_start: float = 0.0
 
 
 @dataclass
@@ -412,8 +417,18 @@ async def run_clients(server: ServerProcess, task: Task, clients: list[str]) -> 
             utilisation=round(utilisation(records, budget), 3),
             median_latency=round(statistics.median(network.latencies), 4),
             service=round(service_time(records), 4),
+            timeline=timeline(records),
+            timeline_start=min((t for t, _, _ in records), default=0.0),
         ))
     return rows
+
+
+def timeline(records: Records) -> list[tuple[float, int]]:
+    """Each request's time since the first one, and the status the server gave it."""
+    if not records:
+        return []
+    start = min(t for t, _, _ in records)
+    return [(round(t - start, 4), status) for t, status, _ in sorted(records)]
 
 
 def target(name: str, value: float, limit: float, *, at_most: bool = True) -> Target:

@@ -3,6 +3,7 @@ every code block of the guides and reference pages this project writes (run as w
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import shlex
@@ -134,3 +135,15 @@ def test_command_line_guide_runs_on_the_demo_site(tmp_path: Path) -> None:
     assert ran == 7
     # -n 100, and the demo board has 85 'safe, fluttershy' images: all of them, once each.
     assert len(list((tmp_path / "pics").iterdir())) == 85
+
+
+def test_budget_figure_is_drawn_from_the_committed_benchmark_json() -> None:
+    sys.path.insert(0, str(REPO / "benchmarks"))
+    try:
+        import plot_budget
+    finally:
+        sys.path.remove(str(REPO / "benchmarks"))
+    data = json.loads((REPO / "benchmarks" / "results" / "bench_budget.json").read_text())
+    assert {"headers", "stricter", "silent"} <= set(data["modes"])
+    assert all(row["timeline"] for mode in data["modes"].values() for row in mode["rows"])
+    assert (DOCS / "img" / "budget.svg").read_text() == plot_budget.render(data)
