@@ -266,9 +266,11 @@ local chal_pause, ban_period, ban_window = tonumber(ARGV[15]), tonumber(ARGV[16]
   tonumber(ARGV[17])
 
 -- ARGV[18]: seconds since the answer came; ARGV[19]: its Date as epoch ("" = none);
--- ARGV[20]: the reset as a server epoch when it was absolute ("" = relative or none).
+-- ARGV[20]: the reset as a server epoch when it was absolute ("" = relative or none);
+-- ARGV[21]: the in-flight lease the grants were given (grant time = lease end - lease).
 local receipt = now - tonumber(ARGV[18])
 local date, reset_abs = tonumber(ARGV[19]), tonumber(ARGV[20])
+local lease = tonumber(ARGV[21])
 if date ~= nil then
   -- R9: Date has whole seconds and arrives late, so each sample is at most the true
   -- offset; the largest of the last 32 converges from below, and a reset converted with
@@ -307,10 +309,13 @@ for i = 1, n do
         b.seed = h_limit; b.lim = h_limit
       end
       if h_rem ~= nil and h_reset ~= nil then
-        -- R2: the announcement is the authority. The server has not counted the
-        -- requests still in flight yet.
+        -- R2: the announcement is the authority.
         local reset = now + h_reset
-        local est = math.max(0, h_rem - in_flight(fl, now))
+        -- The server has not counted the requests granted after this one and still in
+        -- flight (those granted before it reached the server first, and are counted).
+        redis.call('ZREMRANGEBYSCORE', fl, '-inf', now)
+        local newer = redis.call('ZCOUNT', fl, '(' .. fmt(granted + lease), '+inf')
+        local est = math.max(0, h_rem - newer)
         if b.lar == nil or reset >= b.lar + TOL then
           -- R4: the gap between successive resets read in answers (never a rolled one)
           -- is the window length; a longer gap only when it repeats.

@@ -876,7 +876,7 @@ class RedisScheduler:
         async def send() -> None:
             # The script runs a little after the answer came: it counts delays from then.
             age = max(0.0, self._clock() - answered)
-            extra = [f"{age:.6f}", arg(date), arg(reset_abs)]
+            extra = [f"{age:.6f}", arg(date), arg(reset_abs), self._lease]
             reply = await self._script("settle", lua.SETTLE)(keys=keys, args=[*args, *extra])
             if hinted_name is not None and len(reply) > 5 and reply[4] not in ("", None):
                 limit, window = int(float(reply[4])), float(reply[5])

@@ -88,6 +88,30 @@ async def test_server_announcing_less_than_the_profile_is_followed(redis_url: st
 
 
 @pytest.mark.asyncio
+@pytest.mark.parametrize(
+    ("answered", "remaining", "more"),
+    [
+        (0, 10, 6),  # the first of 5 in flight: the 4 granted after it are not counted yet
+        (4, 10, 10),  # the last: the 4 before it reached the server first
+        (2, 3, 1),  # 2 granted after it, 3 left: 1 more
+        (0, 2, 0),  # never below zero
+    ],
+)
+async def test_remaining_less_the_requests_granted_after_the_answered_one(
+    redis_url: str, answered: int, remaining: int, more: int
+) -> None:
+    s = site({"image": (100, 60.0)})
+    async with ba.RedisScheduler(redis_url) as sched:
+        tickets = [await sched.acquire(s, "image") for _ in range(5)]
+        headers = {"x-rl": "100", "x-rl-remaining": str(remaining), "x-rl-reset": "30"}
+        sched.settle(tickets[answered], answer(200, headers))
+        for _ in range(more):
+            await sched.acquire(s, "image", max_wait=1.0)
+        with pytest.raises(ba.RateLimited):
+            await sched.acquire(s, "image", max_wait=1.0)
+
+
+@pytest.mark.asyncio
 async def test_a_window_rolls_to_the_announced_limit(redis_url: str) -> None:
     s = site({"image": (1, 5.0)})
     async with ba.RedisScheduler(redis_url) as sched:
@@ -696,3 +720,21 @@ async def test_tickets_settled_during_a_blip_leave_flight_on_rejoin(redis_url: s
     # Only the ticket granted after the rejoin (not the three settled meanwhile, for the
     # 120 s lease).
     assert in_flight == 1
+
+
+@pytest.mark.asyncio
+async def test_a_process_started_during_a_ban_sends_nothing(redis_url: str) -> None:
+    fake, ids = _fake(limit=50, window=1.0)
+    async with serve(fake) as url:
+        s = ba.Site(name="fake", base_url=url, flavour="philomena", budgets={"image": (50, 1.0)})
+        async with ba.RedisScheduler(redis_url, prefix="ban") as first:
+            t1 = await first.acquire(s, "image")
+            t2 = await first.acquire(s, "image")
+            first.settle(t1, answer(501, {"content-type": "text/html"}, b"<html>challenge</html>"))
+            first.settle(t2, answer(500))
+        # A process started during the ban.
+        worker = _spawn(redis_url, "ban", url, ids[:3], {"image": [50, 1.0]})
+        await asyncio.to_thread(_go, [worker])
+        result = await asyncio.to_thread(_result, worker)
+    assert result["got"] == [] and result["errors"] == ["Blocked"] * 3
+    assert fake.stats.requests == []  # not one request: each would restart the ban
