@@ -53,3 +53,5 @@ def bench(session: nox.Session) -> None:
     session.run("python", "benchmarks/bench_convert.py", *session.posargs, success_codes=[0, 1])
     session.run("python", "benchmarks/bench_scheduler.py", success_codes=[0, 1])
     session.run("python", "benchmarks/bench_budget.py", success_codes=[0, 1])
+    # Needs redis-server on PATH (apt-get install -y redis-server); exit 1 without it.
+    session.run("python", "benchmarks/bench_redis.py", success_codes=[0, 1])
