@@ -606,7 +606,11 @@ class RedisScheduler:
                 if queue.waiters[0] is not waiter:
                     if now >= deadline or queue.not_before > deadline:
                         raise self._too_long(
-                            site, group, self._queued_wait(queue, waiter, now), max_wait or 0.0
+                            site,
+                            group,
+                            self._queued_wait(queue, waiter, now),
+                            max_wait or 0.0,
+                            waited=now - (deadline - (max_wait or 0.0)),
                         )
                     with anyio.move_on_after(deadline - now):
                         await waiter.event.wait()
@@ -628,7 +632,13 @@ class RedisScheduler:
                 if answer.kind == "ban":
                     raise self._blocked(site, answer.wait)
                 if answer.kind == "long":
-                    raise self._too_long(site, group, answer.wait, max_wait or 0.0)
+                    raise self._too_long(
+                        site,
+                        group,
+                        answer.wait,
+                        max_wait or 0.0,
+                        waited=now - (deadline - (max_wait or 0.0)),
+                    )
                 ceiling = self.max_pause if max_pause is None else max_pause
                 if answer.reason in ("pause", "reset") and answer.wait > ceiling:
                     raise RateLimited(
@@ -698,9 +708,12 @@ class RedisScheduler:
             task.add_done_callback(give_back)
             raise
 
-    def _too_long(self, site: Site, group: str, wait: float, max_wait: float) -> RateLimited:
+    def _too_long(
+        self, site: Site, group: str, wait: float, max_wait: float, waited: float = 0.0
+    ) -> RateLimited:
+        after = f" more after waiting {waited:.1f} s" if waited >= 0.05 else ""
         return RateLimited(
-            f"the {group!r} budget of {site.name} needs {wait:.1f} s "
+            f"the {group!r} budget of {site.name} needs {wait:.1f} s{after} "
             f"(max_wait is {max_wait:g} s)",
             retry_after=wait,
         )

@@ -738,3 +738,25 @@ async def test_a_process_started_during_a_ban_sends_nothing(redis_url: str) -> N
         result = await asyncio.to_thread(_result, worker)
     assert result["got"] == [] and result["errors"] == ["Blocked"] * 3
     assert fake.stats.requests == []  # not one request: each would restart the ban
+
+
+@pytest.mark.asyncio
+async def test_the_waiter_queue_outlives_a_long_pause(redis_url: str) -> None:
+    import redis.asyncio as aioredis
+
+    s = site({"site": (5, 1.0)})
+    client = aioredis.Redis.from_url(redis_url)
+    try:
+        async with ba.RedisScheduler(redis_url, prefix="longq", max_pause=3600) as sched:
+            ticket = await sched.acquire(s, "image")
+            sched.settle(ticket, answer(429, {"retry-after": "300"}))
+            await sched.flush()
+            waiter = asyncio.ensure_future(sched.acquire(s, "image"))
+            await asyncio.sleep(0.1)
+            ttl = await client.pttl("longq:{127.0.0.1:9}:b:site:q")
+            waiter.cancel()
+            await asyncio.gather(waiter, return_exceptions=True)
+    finally:
+        await client.aclose()
+    # The entry lasts to the end of the pause and beyond (the key used to expire at 120 s).
+    assert ttl > 300_000
