@@ -76,11 +76,35 @@ class MemoryCache:
         return hishel.AsyncSqliteStorage(connection=connection, max_size=self.max_size)
 
 
+_SQLITE_MAGIC = b"SQLite format 3\x00"
+
+
+def _check_sqlite_file(_: object, __: object, path: str) -> None:
+    """Refuse, up front, a path that holds something other than an SQLite database: hishel
+    would log a traceback on every request and silently cache nothing."""
+    target = Path(path)
+    if target.is_dir():
+        raise ValueError(f"cache path {path!r} is a folder, not an SQLite file")
+    try:
+        with open(target, "rb") as handle:
+            head = handle.read(len(_SQLITE_MAGIC))
+    except FileNotFoundError:
+        return  # created on first use
+    except OSError as exc:
+        raise ValueError(f"cache file {path!r} cannot be read: {exc.strerror or exc}") from None
+    if head and head != _SQLITE_MAGIC:
+        raise ValueError(f"cache file {path!r} is not an SQLite database")
+
+
 @attrs.frozen
 class SQLiteCache:
-    """A cache in an SQLite file that several processes may share (WAL mode)."""
+    """A cache in an SQLite file that several processes may share (WAL mode).
 
-    path: str = attrs.field(converter=str)
+    A path that exists but is not an SQLite database (or is a folder) raises
+    ``ValueError`` here, rather than leaving the cache silently off.
+    """
+
+    path: str = attrs.field(converter=str, validator=_check_sqlite_file)
     policy: CachePolicy = attrs.field(factory=CachePolicy)
 
     async def open(self) -> hishel.AsyncBaseStorage:

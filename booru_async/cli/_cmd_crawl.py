@@ -23,6 +23,7 @@ from __future__ import annotations
 import json
 import os
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import IO, Any
 
@@ -30,7 +31,14 @@ import click
 
 import booru_async as ba
 
-from ._context import common_options, limit_option, make_client, run, settings
+from ._context import (
+    common_options,
+    files_guard,
+    limit_option,
+    make_client,
+    run,
+    settings,
+)
 from ._output import dumps
 from ._progress import Tracker, track
 
@@ -93,38 +101,11 @@ def last_line_id(path: Path) -> int | None:
     return value
 
 
-@click.command()
-@click.argument("query", default="")
-@click.option(
-    "--output",
-    "-o",
-    type=click.Path(dir_okay=False, path_type=Path),
-    help="Write JSON lines to this file (default stdout); appended to when resuming.",
-)
-@click.option(
-    "--cursor-file",
-    type=click.Path(dir_okay=False, path_type=Path),
-    help="Where the crawl keeps its place (default: OUTPUT.cursor when --output is given).",
-)
-@click.option(
-    "--per-page",
-    type=click.IntRange(1, 50),
-    default=50,
-    show_default=True,
-    help="Images per request.",
-)
-@limit_option("Stop after this many images in this run (0: no limit).")
-@common_options()
-def crawl(query: str, output: Path | None, cursor_file: Path | None, per_page: int) -> None:
-    """Walk every image matching QUERY (newest first, by id) and write one JSON object per
-    line. Interrupted, the same command resumes where it stopped: each image appears
-    exactly once in --output."""
-    s = settings()
-    if cursor_file is None and output is not None:
-        cursor_file = output.with_name(output.name + ".cursor")
-    limit = s.limit or None
-    site = s.site.lower()
-
+def _prepare(
+    query: str, site: str, output: Path | None, cursor_file: Path | None
+) -> tuple[IO[str], str | None, dict[str, Any], Callable[..., None], bool] | None:
+    """Read or start the crawl's state and open its output; ``None`` when the crawl is
+    already complete."""
     state = read_state(cursor_file) if cursor_file is not None else None
     if state is not None and (state.get("query"), state.get("site")) != (query, site):
         raise click.UsageError(
@@ -138,7 +119,7 @@ def crawl(query: str, output: Path | None, cursor_file: Path | None, per_page: i
             "delete the cursor file to crawl again",
             err=True,
         )
-        return
+        return None
     resuming = state is not None
     cursor: str | None = state.get("cursor") if state is not None else None
     if resuming and output is not None and output.exists():
@@ -173,6 +154,50 @@ def crawl(query: str, output: Path | None, cursor_file: Path | None, per_page: i
             output, "a" if resuming else "w", encoding="utf-8"
         )
     )
+    return out, cursor, progress, save, resuming
+
+
+@click.command()
+@click.argument("query", default="")
+@click.option(
+    "--output",
+    "-o",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Write JSON lines to this file (default stdout); appended to when resuming.",
+)
+@click.option(
+    "--cursor-file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Where the crawl keeps its place (default: OUTPUT.cursor when --output is given).",
+)
+@click.option(
+    "--per-page",
+    type=click.IntRange(1, 50),
+    default=50,
+    show_default=True,
+    help="Images per request.",
+)
+@limit_option("Stop after this many images in this run (0: no limit).")
+@common_options()
+def crawl(query: str, output: Path | None, cursor_file: Path | None, per_page: int) -> None:
+    """Walk every image matching QUERY (newest first, by id) and write one JSON object per
+    line. Interrupted, the same command resumes where it stopped: each image appears
+    exactly once in --output."""
+    s = settings()
+    if cursor_file is None and output is not None:
+        cursor_file = output.with_name(output.name + ".cursor")
+    limit = s.limit or None
+    site = s.site.lower()
+
+    with files_guard(s):
+        # Folders named in --output/--cursor-file are created, as --dest is for download.
+        for path in (output, cursor_file):
+            if path is not None:
+                path.parent.mkdir(parents=True, exist_ok=True)
+        prepared = _prepare(query, site, output, cursor_file)
+    if prepared is None:
+        return
+    out, cursor, progress, save, resuming = prepared
 
     async def work() -> None:
         async with make_client(s, priority="bulk") as client:

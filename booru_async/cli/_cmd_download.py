@@ -15,6 +15,7 @@ file.
 
 from __future__ import annotations
 
+import errno
 import os
 import secrets
 from dataclasses import dataclass, field
@@ -53,6 +54,10 @@ def parse_ids(_ctx: click.Context, _param: click.Parameter, value: str | None) -
             raise click.BadParameter(f"image ids are numbers >= 0, not {part!r}")
         ids.append(int(part))
     return list(dict.fromkeys(ids))
+
+
+#: File-system errors that stop the whole download: they would fail every other file too.
+STOP_ERRNOS = frozenset({errno.ENOSPC, errno.EDQUOT, errno.EROFS})
 
 
 @dataclass
@@ -155,7 +160,12 @@ async def _download_site(
                     fetched or not await anyio.Path(f"{path}.json").is_file()
                 ):
                     await anyio.to_thread.run_sync(_write_sidecar, path, image)
-            except (ba.BooruError, ValueError, OSError) as exc:
+            except OSError as exc:
+                if exc.errno in STOP_ERRNOS:
+                    raise  # no other file can be written either: stop with one line
+                fail(image_id, exc)  # this file's name or folder: the rest continue
+                return
+            except (ba.BooruError, ValueError) as exc:
                 fail(image_id, exc)
                 return
             if archive is not None:
@@ -292,8 +302,9 @@ def download(
     representation: str,
 ) -> None:
     """Download images matching QUERY, image page URLs (https://derpibooru.org/images/1),
-    --ids and/or --from into --dest. Files already there with a matching SHA-512 are
-    skipped; each failure is reported and the rest continue."""
+    --ids and/or --from into --dest. Files already there with a matching SHA-512 (or,
+    without one, the size the image gives) are skipped; each failure is reported and the
+    rest continue, except a full or read-only disk, which stops the download (status 12)."""
     s = settings()
     query, by_site = _split_targets(s, targets)
     site = s.site.lower()
@@ -318,7 +329,7 @@ def download(
         by_site[site] = Wanted()
 
     async def work() -> int:
-        await anyio.Path(dest).mkdir(parents=True, exist_ok=True)
+        await anyio.Path(dest).mkdir(parents=True, exist_ok=True)  # OSError: one line, 12
         outcome = _Outcome()
         record = None
         if archive is not None:

@@ -122,15 +122,9 @@ def get(kind: str, id: str | None) -> None:
             )
         if id is None:
             raise click.UsageError(f"missing the {kind} ID")
-        key = (
-            id.strip()
-            if kind == "tag"
-            else (
-                id.strip()
-                if kind == "profile" and not id.strip().isdigit()
-                else _numeric(kind, id)
-            )
-        )
+        # Only tags are looked up by name: the profile, comment, filter and gallery routes
+        # take a numeric id (Philomena's Api.Json.ProfileController loads users by id).
+        key = id.strip() if kind == "tag" else _numeric(kind, id)
 
     async def work() -> None:
         async with make_client(s, priority="interactive") as client:
@@ -142,7 +136,7 @@ def get(kind: str, id: str | None) -> None:
             elif kind == "comment":
                 item = await client.comments.get(int(key))
             elif kind == "profile":
-                item = await client.profiles.get(key)
+                item = await client.profiles.get(int(key))
             elif kind == "filter":
                 item = await client.filters.get(int(key))
             else:

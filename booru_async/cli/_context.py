@@ -28,6 +28,7 @@ __all__ = [
     "Settings",
     "common_options",
     "config_option",
+    "files_guard",
     "format_option",
     "limit_option",
     "make_client",
@@ -276,11 +277,11 @@ def format_option() -> Callable[[F], F]:
 def make_client(s: Settings, *, priority: ba.Priority = "normal") -> ba.Client:
     """A client for the settings; a bad site/URL/key combination is a usage error."""
     extra: dict[str, Any] = {}
-    if s.cache is not None:
-        extra["cache"] = ba.SQLiteCache(s.cache)
     if s.retries is not None:
         extra["retry"] = ba.RetryPolicy(retries=s.retries)
     try:
+        if s.cache is not None:
+            extra["cache"] = ba.SQLiteCache(s.cache)  # refuses a file that is not SQLite
         return ba.Client(
             s.site.lower(),
             key=s.key,
@@ -384,6 +385,8 @@ def run(s: Settings, work: Callable[[], Coroutine[Any, Any, int | None]]) -> Non
                 code = ExitCode.INTERRUPTED
             else:
                 code = report(error, key=s.key, verbose=s.verbose)
+        except UnicodeError as exc:  # a ValueError, but never the user's mistake
+            code = report(exc, key=s.key, verbose=s.verbose)
         except ValueError as exc:
             # The library's argument checks (per_page out of range, bad cursor, ...).
             if s.verbose >= 2:
@@ -395,7 +398,19 @@ def run(s: Settings, work: Callable[[], Coroutine[Any, Any, int | None]]) -> Non
             devnull = os.open(os.devnull, os.O_WRONLY)
             os.dup2(devnull, sys.stdout.fileno())
             code = ExitCode.FAILURE
-        except OSError as exc:
+        except Exception as exc:
+            # OSError (a file that cannot be written) and anything unexpected: one line and
+            # its documented status, never a traceback (-vv shows it).
             code = report(exc, key=s.key, verbose=s.verbose)
     if code:
         raise click.exceptions.Exit(int(code))
+
+
+@contextmanager
+def files_guard(s: Settings) -> Iterator[None]:
+    """Around a command's own file work outside :func:`run` (opening ``--output``, cursor
+    files): an ``OSError`` becomes one line and exit status 12."""
+    try:
+        yield
+    except OSError as exc:
+        raise click.exceptions.Exit(int(report(exc, key=s.key, verbose=s.verbose))) from None

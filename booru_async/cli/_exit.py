@@ -9,7 +9,7 @@ import click
 
 import booru_async as ba
 
-__all__ = ["EPILOG", "ExitCode", "classify", "redact", "report"]
+__all__ = ["EPILOG", "ExitCode", "classify", "describe", "redact", "report"]
 
 
 class ExitCode(IntEnum):
@@ -27,6 +27,7 @@ class ExitCode(IntEnum):
     UNSUPPORTED = 9
     SERVER = 10
     AUTH = 11
+    FILES = 12
     INTERRUPTED = 130
 
 
@@ -49,7 +50,8 @@ _TABLE: tuple[tuple[type[BaseException], ExitCode, str], ...] = (
 EPILOG = """\b
 Exit status:
    0  success
-   1  other error (several kinds of download failure at once; missing click/rich)
+   1  other error (several kinds of download failure at once; missing click/rich;
+      anything unexpected, shown as one line: -vv adds its traceback)
    2  usage error (bad option, unknown site, cursor file of another crawl)
    3  bad query (the server rejected the search: ba.BadQuery)
    4  not found (ba.NotFound; also a hidden image asked for by id)
@@ -60,6 +62,8 @@ Exit status:
    9  unsupported operation (the site's API flavour has no such route)
   10  server error (5xx, or an answer that is not the JSON expected)
   11  unauthorized or forbidden (401/403)
+  12  file error (cannot write --dest, --output or a cursor file: disk full,
+      permission denied, no such folder; a full disk stops a download at once)
  130  interrupted (Ctrl-C or SIGTERM); run the same crawl/download again to resume
 """
 
@@ -71,6 +75,8 @@ def classify(exc: BaseException) -> tuple[ExitCode, str]:
             return code, label
     if isinstance(exc, ba.BooruError):
         return ExitCode.FAILURE, "error"
+    if isinstance(exc, OSError):
+        return ExitCode.FILES, "file error"
     return ExitCode.FAILURE, type(exc).__name__
 
 
@@ -79,12 +85,20 @@ def redact(text: str, key: str | None) -> str:
     return text.replace(key, "***") if key else text
 
 
+def describe(exc: BaseException) -> str:
+    """``str(exc)`` on one line; for an ``OSError``, what failed on which file."""
+    if isinstance(exc, OSError) and exc.strerror:
+        where = f": {exc.filename}" if exc.filename else ""
+        return f"{exc.strerror}{where}"
+    return " ".join(str(exc).split()) or type(exc).__name__
+
+
 def report(exc: BaseException, *, key: str | None, verbose: int, prefix: str = "") -> ExitCode:
     """Print one line for ``exc`` on stderr (and its traceback with ``-vv``)."""
     code, label = classify(exc)
     if verbose >= 2:
         trace = "".join(traceback.format_exception(exc))
         click.echo(redact(trace.rstrip(), key), err=True)
-    message = " ".join(str(exc).split()) or type(exc).__name__
+    message = describe(exc)
     click.echo(redact(f"booru-async: {prefix}{label}: {message}", key), err=True)
     return code
