@@ -176,8 +176,8 @@ class HostileServer:
         self.requests: list[Request] = []
         self.connections = 0
         self._lock = threading.Lock()
-        self._loop = asyncio.new_event_loop()
-        self._thread = threading.Thread(target=self._loop.run_forever, daemon=True)
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._thread: threading.Thread | None = None
         self._server: asyncio.Server | None = None
         self._tasks: set[asyncio.Task[None]] = set()
 
@@ -190,6 +190,8 @@ class HostileServer:
         return f"{self.host}:{self.port}"
 
     def start(self) -> HostileServer:
+        self._loop = asyncio.new_event_loop()
+        self._thread = threading.Thread(target=self._loop.run_forever, daemon=True)
         self._thread.start()
         future = asyncio.run_coroutine_threadsafe(self._start(), self._loop)
         future.result(timeout=10)
@@ -200,6 +202,9 @@ class HostileServer:
         self.port = self._server.sockets[0].getsockname()[1]
 
     def stop(self) -> None:
+        if self._loop is None or self._thread is None:
+            return
+
         async def _stop() -> None:
             if self._server is not None:
                 self._server.close()
