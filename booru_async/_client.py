@@ -22,7 +22,7 @@ from ._scheduler import LocalScheduler, Scheduler
 from ._session import Engine, Session, ViewOptions
 from ._sites import Site, get_site
 from ._stats import Stats
-from ._transport import NetworkTransport, is_loopback
+from ._transport import DEFAULT_MAX_BODY_BYTES, NetworkTransport, is_loopback
 from ._version import __version__
 
 __all__ = ["Client"]
@@ -76,7 +76,11 @@ class Client:
     - ``max_pause``: the longest wait a *server* may impose (``Retry-After``, a spent
       announced window) before :class:`RateLimited` is raised instead of parking the call;
       default 15 minutes (the ban period). A crawler that will wait a day says so.
-    - ``timeout``: seconds per request attempt, or an ``httpx.Timeout``.
+    - ``timeout``: seconds per request attempt, body included (a server that trickles bytes
+      cannot hold a call past it), or an ``httpx.Timeout`` (its phases as in httpx; the
+      whole attempt is bounded by the largest of them).
+    - ``max_body_bytes``: the largest API answer read, once decompressed (default 64 MiB);
+      a bigger one raises :class:`DecodeError` without reading on. Files are not capped.
     - ``trust_env``, ``proxy``, ``verify``, ``http2``, ``limits``: as in httpx
       (``HTTPS_PROXY``/``HTTP_PROXY``/``ALL_PROXY``/``NO_PROXY`` and ``SSL_CERT_FILE`` are
       honoured unless ``trust_env=False``; ``http2=True`` needs the ``h2`` package).
@@ -99,6 +103,7 @@ class Client:
         scheduler: Scheduler | None = None,
         retry: RetryPolicy | None = None,
         timeout: float | httpx.Timeout = 30.0,
+        max_body_bytes: int = DEFAULT_MAX_BODY_BYTES,
         user_agent: str = DEFAULT_USER_AGENT,
         max_wait: float | None = None,
         max_pause: float | None = None,
@@ -123,6 +128,12 @@ class Client:
                     f"refusing to send the API key over plain http to {parts.host}; "
                     "use an https base URL"
                 )
+        if (
+            isinstance(max_body_bytes, bool)
+            or not isinstance(max_body_bytes, int)
+            or max_body_bytes < 1
+        ):
+            raise ValueError(f"max_body_bytes must be an int >= 1, not {max_body_bytes!r}")
         options = ViewOptions(
             priority=priority, max_wait=max_wait, max_pause=max_pause, filter_id=filter_id
         )
@@ -135,6 +146,7 @@ class Client:
             profile,
             key=key,
             timeout=_check_timeout(timeout),
+            max_body_bytes=max_body_bytes,
             user_agent=user_agent,
             cache=cache,
             scheduler=scheduler or LocalScheduler(clock=_clock),
@@ -170,6 +182,11 @@ class Client:
         ``"cdn"`` for files) would wait for the rate limit if made now; 0 when it would be
         sent at once. Cheap: progress displays may call it often."""
         return self._session.predicted_wait(group)
+
+    @property
+    def max_body_bytes(self) -> int:
+        """The largest API answer this client reads, once decompressed."""
+        return self._session.max_body_bytes
 
     @property
     def priority(self) -> Priority:

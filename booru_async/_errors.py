@@ -206,7 +206,8 @@ class TransportError(BooruError):
 
 class DecodeError(BooruError):
     """The body is not the JSON shape expected. ``excerpt`` shows its start; ``errors``
-    lists where the shape differed (``$.images[3].id: expected int``)."""
+    lists where the shape differed (``$.images[3].id: expected int``). For an item a list
+    skipped (``pager.skipped``), ``raw`` is the item as the server sent it (JSON values)."""
 
     def __init__(
         self,
@@ -215,10 +216,12 @@ class DecodeError(BooruError):
         request: RequestInfo | None = None,
         excerpt: str = "",
         errors: Sequence[str] = (),
+        raw: Any = None,
     ) -> None:
         super().__init__(message, request=request)
         self.excerpt = excerpt
         self.errors = tuple(errors)
+        self.raw = raw
 
 
 class UnsupportedOperation(BooruError):

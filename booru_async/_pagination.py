@@ -17,22 +17,36 @@ from __future__ import annotations
 
 import re
 from collections.abc import AsyncIterator, Awaitable, Callable
-from typing import Generic, TypeVar
+from typing import Generic, Literal, TypeAlias, TypeVar
 
-from ._errors import UnsupportedOperation
+from ._errors import DecodeError, UnsupportedOperation
 from ._models import Image, Page
 
 __all__ = [
+    "ON_DECODE_ERROR",
     "CrawlPager",
     "FetchBelow",
     "FetchPage",
+    "OnDecodeError",
     "Pager",
+    "check_on_decode_error",
     "format_cursor",
     "keyset_query",
     "parse_cursor",
 ]
 
 T = TypeVar("T")
+
+#: What a list does with an item that does not decode: skip it (logged, counted in
+#: ``client.stats.skipped``, kept in ``pager.skipped``) or raise its ``DecodeError``.
+OnDecodeError: TypeAlias = Literal["skip", "raise"]
+ON_DECODE_ERROR: tuple[OnDecodeError, ...] = ("skip", "raise")
+
+
+def check_on_decode_error(value: object) -> OnDecodeError:
+    if value not in ON_DECODE_ERROR:
+        raise ValueError(f"on_decode_error must be 'skip' or 'raise', not {value!r}")
+    return value
 
 FetchPage = Callable[[int, int], Awaitable[Page[T]]]
 FetchBelow = Callable[[int | None, int], Awaitable[Page[Image]]]
@@ -54,6 +68,7 @@ class Pager(Generic[T]):
         limit: int | None = None,
         single_page: bool = False,
         server_sized: bool = False,
+        skipped: list[DecodeError] | None = None,
     ) -> None:
         if limit is not None and limit < 0:
             raise ValueError("limit must be >= 0")
@@ -65,6 +80,9 @@ class Pager(Generic[T]):
         #: The server picks the page size (a user setting the client cannot see), so
         #: ``per_page`` is only a guess: the walk counts the items it got against ``total``.
         self.server_sized = server_sized
+        #: Items that did not decode and were skipped, as :class:`DecodeError`\ s whose
+        #: ``raw`` is the item as sent (empty with ``on_decode_error="raise"``).
+        self.skipped: list[DecodeError] = skipped if skipped is not None else []
 
     def __repr__(self) -> str:
         return f"<Pager per_page={self.per_page} limit={self.limit}>"
@@ -97,7 +115,12 @@ class _Pages(AsyncIterator[Page[T]]):
         pager = self._pager
         if self._done or (pager.limit is not None and self._seen >= pager.limit):
             raise StopAsyncIteration
+        before = len(pager.skipped)
         page = await pager.page(self._next)
+        if not page.items and len(pager.skipped) > before and not pager.single_page:
+            # Every item of this page was skipped: the list goes on after it.
+            self._next += 1
+            return await self.__anext__()
         if not page.items or page.items == self._previous:
             # Empty, or the same page again: a server that ignores ``page`` must not make
             # the walk repeat itself forever.
@@ -173,6 +196,7 @@ class CrawlPager(Pager[Image]):
         per_page: int,
         limit: int | None = None,
         cursor: str | None = None,
+        skipped: list[DecodeError] | None = None,
     ) -> None:
         if limit is not None and limit < 0:
             raise ValueError("limit must be >= 0")
@@ -181,6 +205,7 @@ class CrawlPager(Pager[Image]):
         self.per_page = per_page
         self.limit = limit
         self.single_page = False
+        self.skipped: list[DecodeError] = skipped if skipped is not None else []
         self.cursor: str | None = cursor
         #: The ``total`` of the last page fetched (``None`` before the first, or when the
         #: flavour sends none).
@@ -226,19 +251,41 @@ class _CrawlPages(AsyncIterator[Page[Image]]):
         crawl = self._crawl
         if self._done or (crawl.limit is not None and self._seen >= crawl.limit):
             raise StopAsyncIteration
-        page = await crawl._fetch_below(crawl._below, crawl.per_page)
-        # Keyset pages are strictly below the bound; anything else would loop forever.
-        items = tuple(i for i in page.items if crawl._below is None or i.id < crawl._below)
+        while True:
+            before = len(crawl.skipped)
+            page = await crawl._fetch_below(crawl._below, crawl.per_page)
+            # Keyset pages are strictly below the bound; anything else would loop forever.
+            items = tuple(i for i in page.items if crawl._below is None or i.id < crawl._below)
+            # A skipped item's id (where it can be read) moves the bound past it too, so
+            # the next page does not ask for it again.
+            bad_ids = [
+                i for i in (_raw_id(e) for e in crawl.skipped[before:]) if i is not None
+            ]
+            bad_ids = [i for i in bad_ids if crawl._below is None or i < crawl._below]
+            if items or not bad_ids:
+                break
+            crawl._below = min(bad_ids)  # a page of nothing but bad items: walk on
+            if self._move_cursor:
+                crawl.cursor = format_cursor(crawl._below)
         if not items:
             self._done = True
             raise StopAsyncIteration
         self._number += 1
         self._seen += len(items)
         crawl.total = page.total
-        crawl._below = min(i.id for i in items)
+        crawl._below = min([i.id for i in items] + bad_ids)
         if self._move_cursor:
             crawl.cursor = format_cursor(crawl._below)
         return Page(items=items, total=page.total, number=self._number, per_page=crawl.per_page)
+
+
+def _raw_id(error: DecodeError) -> int | None:
+    """The id of a skipped item, if the server sent a usable one."""
+    raw = error.raw
+    value = raw.get("id") if isinstance(raw, dict) else None
+    if isinstance(value, str) and value.isascii() and value.isdigit():
+        value = int(value)  # the legacy serialisers send string ids
+    return value if type(value) is int and value >= 0 else None
 
 
 class _CrawlItems(AsyncIterator[Image]):

@@ -8,6 +8,7 @@ methods; :class:`booru_async.Client` builds the first one and is the facade user
 
 from __future__ import annotations
 
+import builtins
 import logging
 import random
 import re
@@ -21,6 +22,7 @@ import httpx
 
 from ._cache import CacheConfig, partition_for
 from ._convert import Context, Decoder
+from ._download import redirect_target
 from ._errors import (
     BooruError,
     DecodeError,
@@ -34,7 +36,7 @@ from ._errors import (
 from ._flavours import FlavourSpec, Route, spec_for
 from ._models import Image, Page
 from ._options import PRIORITIES, Priority, RequestOptions
-from ._pagination import Pager
+from ._pagination import OnDecodeError, Pager, check_on_decode_error
 from ._retry import RetryPolicy
 from ._scheduler import Scheduler
 from ._sites import Site
@@ -88,6 +90,7 @@ class Engine:
         *,
         key: str | None,
         timeout: float | httpx.Timeout,
+        max_body_bytes: int,
         user_agent: str,
         cache: CacheConfig | None,
         scheduler: Scheduler,
@@ -98,6 +101,7 @@ class Engine:
         rng: random.Random | None,
     ) -> None:
         self.site = site
+        self.max_body_bytes = max_body_bytes
         self.spec: FlavourSpec = spec_for(site.flavour)
         self.key = key
         self.partition = partition_for(key)
@@ -117,12 +121,19 @@ class Engine:
             clock=clock,
             sleep=sleep,
             rng=rng,
+            max_body_bytes=max_body_bytes,
         )
         self.http = httpx.AsyncClient(
             base_url=site.base_url,
             transport=stack,
             timeout=timeout,
-            headers={"Accept": "application/json", "User-Agent": user_agent},
+            # gzip and deflate only: the attempt layer decodes them with a bound on each
+            # step (see _transport/_attempt.py); a brotli decoder has none.
+            headers={
+                "Accept": "application/json",
+                "Accept-Encoding": "gzip, deflate",
+                "User-Agent": user_agent,
+            },
             follow_redirects=True,
         )
 
@@ -158,6 +169,10 @@ class Session:
     @property
     def stats(self) -> Stats:
         return self._engine.counters.snapshot()
+
+    @property
+    def max_body_bytes(self) -> int:
+        return self._engine.max_body_bytes
 
     def predicted_wait(self, group: str) -> float:
         return self._engine.scheduler.predicted_wait(self.site, group, self.options.priority)
@@ -316,11 +331,23 @@ class Session:
 
     async def open_file(self, url: str) -> httpx.Response:
         """A file from the CDN, streamed: the caller reads and closes it. Files have their
-        own rate budget and never carry the key."""
-        request = self._engine.http.build_request(
-            "GET", url, extensions={"booru": self._request_options("cdn", stream=True)}
-        )
-        return await self._send(request, stream=True)
+        own rate budget, never carry the key, and follow redirects only to https
+        (:func:`booru_async._download.redirect_target`)."""
+        hops = 0
+        while True:
+            request = self._engine.http.build_request(
+                "GET", url, extensions={"booru": self._request_options("cdn", stream=True)}
+            )
+            response = await self._send(request, stream=True, follow_redirects=False)
+            try:
+                target = redirect_target(response, hops)
+            except BaseException:
+                await response.aclose()
+                raise
+            if target is None:
+                return response
+            await response.aclose()
+            url, hops = str(target), hops + 1
 
     # -- one object, lists ------------------------------------------------------------------
 
@@ -386,14 +413,37 @@ class Session:
         return out
 
     def decode_page(
-        self, body: Any, route: Route, cls: type[T], *, number: int, per_page: int
+        self,
+        body: Any,
+        route: Route,
+        cls: type[T],
+        *,
+        number: int,
+        per_page: int,
+        skipped: list[DecodeError] | None = None,
     ) -> Page[T]:
-        """One page of a list along ``route``."""
+        """One page of a list along ``route``. With ``skipped``, an item that does not
+        decode is left out, logged at WARNING, counted in ``stats.skipped`` and its
+        :class:`DecodeError` appended there; without it, it raises."""
         decoder = self._engine.decoder
         if body is None:  # legacy search: empty query -> empty body
             return Page(items=(), total=0, number=number, per_page=per_page)
         raw = decoder.member(body, route.member)
-        items = decoder.structure_list(raw, cls, path=f"$.{route.member or ''}")
+        before = len(skipped) if skipped is not None else 0
+        items = decoder.structure_list(
+            raw, cls, path=f"$.{route.member or ''}", skipped=skipped
+        )
+        if skipped is not None and len(skipped) > before:
+            for error in skipped[before:]:
+                raw_id = error.raw.get("id") if isinstance(error.raw, dict) else None
+                log.warning(
+                    "%s: skipped a %s (id %r) that does not decode: %s",
+                    self.site.name,
+                    cls.__name__,
+                    raw_id,
+                    "; ".join(error.errors[:3]) or error.message,
+                )
+            self._engine.counters.add(skipped=len(skipped) - before)
         if cls is Image:
             items = _with_interactions(items, decoder.interactions(body))
         return Page(items=items, total=decoder.total(body), number=number, per_page=per_page)
@@ -407,12 +457,14 @@ class Session:
         params: Mapping[str, Any] | None = None,
         per_page: int | None = None,
         limit: int | None = None,
+        on_decode_error: OnDecodeError = "skip",
     ) -> Pager[T]:
         """A pager over ``operation``'s list route (nothing is sent until it is used)."""
         route = self.route(operation)
         path = path or {}
         base = {**self._fixed(route, path), **(params or {})}
         size = route.fixed_per_page or page_size(per_page, limit, route.max_per_page)
+        skipped = self.skip_list(on_decode_error)
 
         async def fetch(number: int, size: int) -> Page[T]:
             query = {**base, "page": number}
@@ -424,7 +476,9 @@ class Session:
                 if route.past_end_is_500 and number > 1:
                     return Page(items=(), total=None, number=number, per_page=size)
                 raise
-            return self.decode_page(body, route, cls, number=number, per_page=size)
+            return self.decode_page(
+                body, route, cls, number=number, per_page=size, skipped=skipped
+            )
 
         return Pager(
             fetch,
@@ -432,7 +486,13 @@ class Session:
             limit=limit,
             single_page=route.single_page,
             server_sized=route.server_sized,
+            skipped=skipped,
         )
+
+    @staticmethod
+    def skip_list(on_decode_error: OnDecodeError) -> builtins.list[DecodeError] | None:
+        """Where a list keeps what it skips (``None``: strict, the first bad item raises)."""
+        return [] if check_on_decode_error(on_decode_error) == "skip" else None
 
 
 def page_size(per_page: int | None, limit: int | None, maximum: int = MAX_PER_PAGE) -> int:

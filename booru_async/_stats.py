@@ -27,6 +27,8 @@ class Stats:
     #: Anti-bot challenges (501) and bans (empty 500 after a challenge) met.
     challenges: int = 0
     bans: int = 0
+    #: List items that did not decode and were skipped (each is in its pager's ``skipped``).
+    skipped: int = 0
 
 
 class Counters:

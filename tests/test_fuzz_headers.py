@@ -1,6 +1,6 @@
 """Property tests over what a hostile server controls before any model is built: the
-rate-limit and date headers, the error mapping of a status + headers + body, and the JSON
-envelope. Only typed results (``None`` or a sane value, an error of the ``BooruError``
+rate-limit and date headers, the verdict table (``_verdict.classify``) and the error mapping
+of a status + headers + body, and the JSON envelope. Only typed results (``None`` or a sane value, an error of the ``BooruError``
 tree), never another exception, never a hang (hypothesis' deadline bounds each example)."""
 
 # ruff: noqa: PT017  (a DecodeError is one acceptable outcome among two)
@@ -8,14 +8,16 @@ from __future__ import annotations
 
 import math
 from datetime import UTC, datetime
+from typing import get_args
 
 import httpx
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from booru_async._convert import Context, Decoder
-from booru_async._errors import DecodeError, HTTPStatusError, error_for_response, excerpt
+from booru_async._errors import BooruError, DecodeError, error_for_response, excerpt
 from booru_async._headers import MAX_DELAY, parse_delay, parse_http_date, parse_rate_headers
+from booru_async._verdict import Kind, classify
 
 NOW = datetime(2024, 6, 1, 12, 0, 0, tzinfo=UTC)
 NAMES = ["x-rl", "x-rl-remaining", "x-rl-reset", "retry-after", "date", "content-type"]
@@ -78,8 +80,9 @@ def test_any_answer_maps_to_none_or_a_status_error(
     if status < 400:
         assert error is None
     else:
-        assert isinstance(error, HTTPStatusError) and error.status_code == status
-        assert len(error.body_excerpt) <= 200
+        assert isinstance(error, BooruError)
+        assert getattr(error, "status_code", status) == status
+        assert len(getattr(error, "body_excerpt", "")) <= 200
         str(error), repr(error)
 
 
@@ -99,3 +102,24 @@ def test_any_body_parses_or_is_a_decode_error(body: bytes) -> None:
 def test_excerpts_are_short_single_lines(body: bytes | str) -> None:
     text = excerpt(body)
     assert len(text) <= 200 and "\n" not in text
+
+
+@settings(max_examples=300)
+@given(
+    st.integers(min_value=100, max_value=999),
+    header_lists,
+    st.binary(max_size=300),
+    st.datetimes(timezones=st.just(UTC)),
+)
+def test_the_verdict_table_is_total(
+    status: int, pairs: list[tuple[str, str]], body: bytes, now: datetime
+) -> None:
+    verdict = classify(status, _headers(pairs), body, now=now)
+    assert verdict.status == status
+    assert verdict.kind in get_args(Kind)
+    assert verdict.ok == (status < 400)
+    assert len(verdict.excerpt) <= 200
+    if status >= 400:  # success bodies are not read for a verdict
+        assert verdict.empty == (not body.strip())
+    for delay in (verdict.rate.reset_after, verdict.rate.retry_after):
+        assert delay is None or 0 <= delay <= MAX_DELAY

@@ -251,9 +251,17 @@ class Decoder:
             ) from None
 
     def structure_list(
-        self, raw: Any, cls: type[T], *, request: RequestInfo | None = None, path: str = "$"
+        self,
+        raw: Any,
+        cls: type[T],
+        *,
+        request: RequestInfo | None = None,
+        path: str = "$",
+        skipped: list[DecodeError] | None = None,
     ) -> tuple[T, ...]:
-        """Models from a JSON list; ``null`` entries are skipped."""
+        """Models from a JSON list; ``null`` entries are skipped. With ``skipped``, an item
+        that does not decode is left out and its :class:`DecodeError` (``raw`` set to the
+        item) appended there; without it, the first such item raises."""
         if type(raw) is not list:
             raise self._fail(
                 f"{path}: expected a list of {cls.__name__} objects", raw, request=request
@@ -266,7 +274,15 @@ class Decoder:
             try:
                 out.append(hook(item, cls))
             except _STRUCTURE_ERRORS:
-                out.append(self.structure(item, cls, request=request, path=f"{path}[{index}]"))
+                try:
+                    out.append(
+                        self.structure(item, cls, request=request, path=f"{path}[{index}]")
+                    )
+                except DecodeError as exc:
+                    if skipped is None:
+                        raise
+                    exc.raw = item
+                    skipped.append(exc)
         return tuple(out)
 
     def member(self, obj: Any, key: str | None, *, request: RequestInfo | None = None) -> Any:

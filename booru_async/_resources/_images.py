@@ -22,7 +22,7 @@ from .._errors import (
     excerpt,
 )
 from .._models import Comment, Image, Page, Rankings
-from .._pagination import CrawlPager, FetchBelow, Pager, keyset_query
+from .._pagination import CrawlPager, FetchBelow, OnDecodeError, Pager, keyset_query
 from .._session import MAX_PER_PAGE, page_size
 from ._base import Resource, check_id
 
@@ -91,6 +91,7 @@ class Images(Resource):
         per_page: int | None = None,
         limit: int | None = None,
         deleted: bool = False,
+        on_decode_error: OnDecodeError = "skip",
     ) -> Pager[Image]:
         """Images matching ``query`` (a search string or a :mod:`booru_async.query`
         expression), as a :class:`Pager`.
@@ -115,9 +116,22 @@ class Images(Resource):
         }
         if deleted:
             params[session.param_name("deleted")] = "1"
-        return session.list("images.search", Image, params=params, per_page=per_page, limit=limit)
+        return session.list(
+            "images.search",
+            Image,
+            params=params,
+            per_page=per_page,
+            limit=limit,
+            on_decode_error=on_decode_error,
+        )
 
-    def watched(self, *, per_page: int | None = None, limit: int | None = None) -> Pager[Image]:
+    def watched(
+        self,
+        *,
+        per_page: int | None = None,
+        limit: int | None = None,
+        on_decode_error: OnDecodeError = "skip",
+    ) -> Pager[Image]:
         """The key's watch list: images with the tags (and queries) its user watches,
         newest first. Needs an API key; raises :class:`UnsupportedOperation` without one,
         since an anonymous request has no watch list (Philomena would read ``my:watched``
@@ -128,7 +142,13 @@ class Images(Resource):
             raise UnsupportedOperation(
                 "images.watched() needs an API key: an anonymous request has no watch list"
             )
-        return session.list("images.watched", Image, per_page=per_page, limit=limit)
+        return session.list(
+            "images.watched",
+            Image,
+            per_page=per_page,
+            limit=limit,
+            on_decode_error=on_decode_error,
+        )
 
     def front_page(
         self,
@@ -137,6 +157,7 @@ class Images(Resource):
         random: bool = False,
         per_page: int | None = None,
         limit: int | None = None,
+        on_decode_error: OnDecodeError = "skip",
     ) -> Pager[Image]:
         """The legacy API's front-page listing (``/images.json``), newest first.
 
@@ -147,7 +168,14 @@ class Images(Resource):
         """
         operation = "images.front_page_random" if random else "images.front_page"
         params: dict[str, Any] = {"deleted": "1"} if deleted else {}
-        return self._session.list(operation, Image, params=params, per_page=per_page, limit=limit)
+        return self._session.list(
+            operation,
+            Image,
+            params=params,
+            per_page=per_page,
+            limit=limit,
+            on_decode_error=on_decode_error,
+        )
 
     async def rankings(self, period: str | None = None) -> Rankings:
         """The legacy API's rankings (``/lists.json``): the top scoring and top commented
@@ -192,7 +220,12 @@ class Images(Resource):
         return await self.get(picked)
 
     def comments(
-        self, id: int, *, per_page: int | None = None, limit: int | None = None
+        self,
+        id: int,
+        *,
+        per_page: int | None = None,
+        limit: int | None = None,
+        on_decode_error: OnDecodeError = "skip",
     ) -> Pager[Comment]:
         """The comments on image ``id``, newest first."""
         return self._session.list(
@@ -201,6 +234,7 @@ class Images(Resource):
             path={"id": str(check_id(id))},
             per_page=per_page,
             limit=limit,
+            on_decode_error=on_decode_error,
         )
 
     def crawl(
@@ -210,6 +244,7 @@ class Images(Resource):
         cursor: str | None = None,
         per_page: int = MAX_PER_PAGE,
         limit: int | None = None,
+        on_decode_error: OnDecodeError = "skip",
     ) -> CrawlPager:
         """Walk every image matching ``query`` from the newest id down (keyset: new uploads
         never shift it). The returned pager's ``cursor`` is updated as items are yielded;
@@ -218,8 +253,9 @@ class Images(Resource):
         session = self._session
         text = session.query_text(query)
         size = page_size(per_page, None)
+        skipped = session.skip_list(on_decode_error)
         if session.spec.keyset == "window":
-            fetch_below = self._window_below(text)
+            fetch_below = self._window_below(text, skipped)
         else:
             route = session.route("images.search")
 
@@ -232,11 +268,13 @@ class Images(Resource):
                     "per_page": size,
                 }
                 body = await session.request(route, params=params)
-                return session.decode_page(body, route, Image, number=1, per_page=size)
+                return session.decode_page(
+                    body, route, Image, number=1, per_page=size, skipped=skipped
+                )
 
-        return CrawlPager(fetch_below, per_page=size, limit=limit, cursor=cursor)
+        return CrawlPager(fetch_below, per_page=size, limit=limit, cursor=cursor, skipped=skipped)
 
-    def _window_below(self, text: str) -> FetchBelow:
+    def _window_below(self, text: str, skipped: list[DecodeError] | None) -> FetchBelow:
         if text.strip() not in ("", "*"):
             raise UnsupportedOperation(
                 "the legacy API cannot sort a search by id; crawl('') walks every image "
@@ -248,7 +286,7 @@ class Images(Resource):
         async def fetch_below(below: int | None, size: int) -> Page[Image]:
             params: dict[str, Any] = {**route.params, "per_page": size, "lt": below}
             body = await session.request(route, params=params)
-            return session.decode_page(body, route, Image, number=1, per_page=size)
+            return session.decode_page(body, route, Image, number=1, per_page=size, skipped=skipped)
 
         return fetch_below
 
@@ -259,6 +297,7 @@ class Images(Resource):
         file: bytes | os.PathLike[str] | str | None = None,
         distance: float = 0.25,
         limit: int | None = None,
+        on_decode_error: OnDecodeError = "skip",
     ) -> Pager[Image]:
         """Images that look like the one at ``url`` (or in ``file``: bytes or a path).
 
@@ -284,11 +323,13 @@ class Images(Resource):
             field = session.spec.reverse_file_field
             content["files"] = {field: ("image", _read(file))}
 
+        skipped = session.skip_list(on_decode_error)
+
         async def fetch(number: int, size: int) -> Page[Image]:
             body = await session.request(route, params=params, **content)
-            return session.decode_page(body, route, Image, number=1, per_page=size)
+            return session.decode_page(body, route, Image, number=1, per_page=size, skipped=skipped)
 
-        return Pager(fetch, per_page=limit or 10, limit=limit, single_page=True)
+        return Pager(fetch, per_page=limit or 10, limit=limit, single_page=True, skipped=skipped)
 
     async def upload(
         self,
@@ -381,9 +422,7 @@ class Images(Resource):
             await where.mkdir(exist_ok=True)
         name, url, verifiable = file_name(image, representation)
         target = inside(folder, filename) if filename is not None else folder / name
-        if skip_existing and (
-            done := await complete_file(folder, image, representation, filename)
-        ):
+        if skip_existing and (done := await complete_file(folder, image, representation, filename)):
             return done
         await anyio.Path(target.parent).mkdir(parents=True, exist_ok=True)
         expected = image.sha512_hash if verify and verifiable else None

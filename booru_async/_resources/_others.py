@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from .._models import Comment, Filter, Forum, ForumPost, Gallery, Topic, User
-from .._pagination import Pager
+from .._pagination import OnDecodeError, Pager
 from ._base import Resource, check_id, check_name
 
 if TYPE_CHECKING:
@@ -22,12 +22,22 @@ class Comments(Resource):
         return await self._session.one("comments.get", Comment, path={"id": str(check_id(id))})
 
     def search(
-        self, query: str | Query, *, per_page: int | None = None, limit: int | None = None
+        self,
+        query: str | Query,
+        *,
+        per_page: int | None = None,
+        limit: int | None = None,
+        on_decode_error: OnDecodeError = "skip",
     ) -> Pager[Comment]:
         """Comments matching ``query`` (fields ``body``, ``author``, ``image_id``, ...)."""
         text = self._session.query_text(query)
         return self._session.list(
-            "comments.search", Comment, params={"q": text}, per_page=per_page, limit=limit
+            "comments.search",
+            Comment,
+            params={"q": text},
+            per_page=per_page,
+            limit=limit,
+            on_decode_error=on_decode_error,
         )
 
 
@@ -39,21 +49,43 @@ class Galleries(Resource):
         return await self._session.one("galleries.get", Gallery, path={"id": str(check_id(id))})
 
     def search(
-        self, query: str | Query, *, per_page: int | None = None, limit: int | None = None
+        self,
+        query: str | Query,
+        *,
+        per_page: int | None = None,
+        limit: int | None = None,
+        on_decode_error: OnDecodeError = "skip",
     ) -> Pager[Gallery]:
         """Galleries matching ``query`` (fields ``title``, ``user``, ``image_ids``, ...)."""
         text = self._session.query_text(query)
         return self._session.list(
-            "galleries.search", Gallery, params={"q": text}, per_page=per_page, limit=limit
+            "galleries.search",
+            Gallery,
+            params={"q": text},
+            per_page=per_page,
+            limit=limit,
+            on_decode_error=on_decode_error,
         )
 
 
 class Forums(Resource):
     """Forums, their topics and the posts in them."""
 
-    def list(self, *, per_page: int | None = None, limit: int | None = None) -> Pager[Forum]:
+    def list(
+        self,
+        *,
+        per_page: int | None = None,
+        limit: int | None = None,
+        on_decode_error: OnDecodeError = "skip",
+    ) -> Pager[Forum]:
         """Every forum open to normal users."""
-        return self._session.list("forums.list", Forum, per_page=per_page, limit=limit)
+        return self._session.list(
+            "forums.list",
+            Forum,
+            per_page=per_page,
+            limit=limit,
+            on_decode_error=on_decode_error,
+        )
 
     async def get(self, short_name: str) -> Forum:
         """The forum ``short_name`` (``"art"``, ``"writing"``, ...)."""
@@ -62,7 +94,12 @@ class Forums(Resource):
         )
 
     def topics(
-        self, short_name: str, *, per_page: int | None = None, limit: int | None = None
+        self,
+        short_name: str,
+        *,
+        per_page: int | None = None,
+        limit: int | None = None,
+        on_decode_error: OnDecodeError = "skip",
     ) -> Pager[Topic]:
         """The topics of a forum: sticky first, then by last reply."""
         return self._session.list(
@@ -71,6 +108,7 @@ class Forums(Resource):
             path={"forum": check_name(short_name, "short_name")},
             per_page=per_page,
             limit=limit,
+            on_decode_error=on_decode_error,
         )
 
     async def topic(self, short_name: str, slug: str) -> Topic:
@@ -82,7 +120,13 @@ class Forums(Resource):
         )
 
     def posts(
-        self, short_name: str, slug: str, *, per_page: int | None = None, limit: int | None = None
+        self,
+        short_name: str,
+        slug: str,
+        *,
+        per_page: int | None = None,
+        limit: int | None = None,
+        on_decode_error: OnDecodeError = "skip",
     ) -> Pager[ForumPost]:
         """The posts of a topic, oldest first (Philomena 1.2 pages them by 25 whatever
         ``per_page`` says)."""
@@ -92,6 +136,7 @@ class Forums(Resource):
             path={"forum": check_name(short_name, "short_name"), "topic": check_name(slug, "slug")},
             per_page=per_page,
             limit=limit,
+            on_decode_error=on_decode_error,
         )
 
     async def post(self, short_name: str, slug: str, id: int) -> ForumPost:
@@ -115,12 +160,22 @@ class Posts(Resource):
         return await self._session.one("posts.get", ForumPost, path={"id": str(check_id(id))})
 
     def search(
-        self, query: str | Query, *, per_page: int | None = None, limit: int | None = None
+        self,
+        query: str | Query,
+        *,
+        per_page: int | None = None,
+        limit: int | None = None,
+        on_decode_error: OnDecodeError = "skip",
     ) -> Pager[ForumPost]:
         """Forum posts matching ``query`` (fields ``body``, ``subject``, ``forum``, ...)."""
         text = self._session.query_text(query)
         return self._session.list(
-            "posts.search", ForumPost, params={"q": text}, per_page=per_page, limit=limit
+            "posts.search",
+            ForumPost,
+            params={"q": text},
+            per_page=per_page,
+            limit=limit,
+            on_decode_error=on_decode_error,
         )
 
 
@@ -143,19 +198,53 @@ class Filters(Resource):
         """The filter ``id`` (if it is system, public, or the key's own)."""
         return await self._session.one("filters.get", Filter, path={"id": str(check_id(id))})
 
-    def system(self, *, per_page: int | None = None, limit: int | None = None) -> Pager[Filter]:
+    def system(
+        self,
+        *,
+        per_page: int | None = None,
+        limit: int | None = None,
+        on_decode_error: OnDecodeError = "skip",
+    ) -> Pager[Filter]:
         """The site's system filters."""
-        return self._session.list("filters.system", Filter, per_page=per_page, limit=limit)
+        return self._session.list(
+            "filters.system",
+            Filter,
+            per_page=per_page,
+            limit=limit,
+            on_decode_error=on_decode_error,
+        )
 
-    def user(self, *, per_page: int | None = None, limit: int | None = None) -> Pager[Filter]:
+    def user(
+        self,
+        *,
+        per_page: int | None = None,
+        limit: int | None = None,
+        on_decode_error: OnDecodeError = "skip",
+    ) -> Pager[Filter]:
         """The key's own filters (without a key: :class:`Forbidden`)."""
-        return self._session.list("filters.user", Filter, per_page=per_page, limit=limit)
+        return self._session.list(
+            "filters.user",
+            Filter,
+            per_page=per_page,
+            limit=limit,
+            on_decode_error=on_decode_error,
+        )
 
     def search(
-        self, query: str | Query, *, per_page: int | None = None, limit: int | None = None
+        self,
+        query: str | Query,
+        *,
+        per_page: int | None = None,
+        limit: int | None = None,
+        on_decode_error: OnDecodeError = "skip",
     ) -> Pager[Filter]:
         """Public, system and own filters matching ``query``."""
         text = self._session.query_text(query)
         return self._session.list(
-            "filters.search", Filter, params={"q": text}, per_page=per_page, limit=limit
+            "filters.search",
+            Filter,
+            params={"q": text},
+            per_page=per_page,
+            limit=limit,
+            on_decode_error=on_decode_error,
         )

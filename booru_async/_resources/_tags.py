@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING, Any
 
 from .._errors import NotFound
 from .._models import Tag
-from .._pagination import Pager
+from .._pagination import OnDecodeError, Pager
 from .._slugs import is_tag_name, slugify, tag_name
 from ._base import Resource
 
@@ -61,11 +61,21 @@ class Tags(Resource):
         raise NotFound(f"no tag named {name!r}", status_code=404)
 
     def search(
-        self, query: str | Query, *, per_page: int | None = None, limit: int | None = None
+        self,
+        query: str | Query,
+        *,
+        per_page: int | None = None,
+        limit: int | None = None,
+        on_decode_error: OnDecodeError = "skip",
     ) -> Pager[Tag]:
         """Tags matching ``query`` (tag index fields: ``name``, ``slug``, ``images``, ...),
         most used first."""
         params: dict[str, Any] = {"q": self._session.query_text(query)}
         return self._session.list(
-            "tags.search", Tag, params=params, per_page=per_page, limit=limit
+            "tags.search",
+            Tag,
+            params=params,
+            per_page=per_page,
+            limit=limit,
+            on_decode_error=on_decode_error,
         )

@@ -228,6 +228,14 @@ def crawl(query: str, output: Path | None, cursor_file: Path | None, per_page: i
                         save(done=True)
                 if tracker.items == 0 and not resuming:
                     tracker.message(f"booru-async: no images match {query or '*'!r} on {site}")
+                if pager.skipped:
+                    ids = [e.raw.get("id") if isinstance(e.raw, dict) else None
+                           for e in pager.skipped]
+                    tracker.message(
+                        f"booru-async: skipped {len(ids)} image(s) the server sent in a shape "
+                        f"that does not decode (ids {', '.join(map(str, ids[:10]))}"
+                        f"{', ...' if len(ids) > 10 else ''}); the crawl went on past them"
+                    )
             finally:
                 counts = f"{tracker.items} images"
                 if resuming:

@@ -15,6 +15,15 @@ import booru_async as ba
 
 #: A key distinctive enough that finding it anywhere is a leak, never a coincidence.
 KEY = "hk7SECRETq2Zx9LEAKME"
+#: For tests that make the client abandon a body on purpose (a bomb at the cap, gzip that
+#: lies): the connection is closed, but httpx reads a body through nested async generators
+#: (``aiter_raw`` over its transport's stream over httpcore's) that only exhaustion closes,
+#: and trio reports each one when the garbage collector finds it unexhausted.
+ABANDONS_BODY = pytest.mark.filterwarnings(
+    "ignore:Exception ignored in.*async_generator object "
+    "(Response.aiter_raw|AsyncResponseStream.__aiter__|PoolByteStream.__aiter__)"
+    ":pytest.PytestUnraisableExceptionWarning"
+)
 #: Retries as the default policy has them, with backoff short enough for tests.
 FAST_RETRY = ba.RetryPolicy(backoff_base=0.01, backoff_cap=0.05)
 

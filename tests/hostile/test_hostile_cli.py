@@ -4,6 +4,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Iterator
 from pathlib import Path
@@ -169,3 +170,21 @@ def test_an_unexpected_error_is_one_line_and_status_1(
     result = invoke(*at(api, "get", "image", "101"))
     assert result.exit_code == ExitCode.FAILURE
     assert "TypeError: something nobody expected" in one_line(result)
+
+
+def test_crawl_skips_a_malformed_image_and_says_so(tmp_path: Path) -> None:
+    async def keyset(request: Request, conn: Conn) -> None:
+        below = re.search(r"id\.lt:(\d+)", request.query.get("q", ""))
+        top = min(60, int(below[1]) - 1) if below else 60
+        ids = range(top, max(top - int(request.query.get("per_page", 25)), 0), -1)
+        items = [{"id": i, "tags": 5} if i == 30 else image_json(i) for i in ids]
+        await conn.json({"images": items, "total": top})
+
+    with running(keyset) as api:
+        out = tmp_path / "out.jsonl"
+        result = invoke(*at(api, "crawl", "-o", str(out), "--per-page", "10"))
+    assert result.exit_code == 0, result.stderr
+    ids = [json.loads(line)["id"] for line in out.read_text().splitlines()]
+    assert ids == [i for i in range(60, 0, -1) if i != 30]
+    assert "skipped 1 image(s)" in result.stderr and "ids 30" in result.stderr
+    assert "Traceback" not in result.stderr

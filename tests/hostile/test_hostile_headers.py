@@ -69,7 +69,6 @@ def answering(headers: Sequence[HeaderPair], *, first_status: int | None = None)
     return handler
 
 
-@pytest.mark.xfail(strict=True, reason="issue 12 item 2: lands in phase 2")
 @pytest.mark.parametrize("headers", ODD_BYTES, ids=lambda h: repr(h)[:40])
 async def test_any_header_byte_is_tolerated(
     api: HostileServer, client_for: ClientFactory, headers: Sequence[HeaderPair]
@@ -93,7 +92,6 @@ async def test_a_header_name_outside_http_is_a_typed_transport_error(
     assert len(api.requests) == 1 + FAST_RETRY.retries
 
 
-@pytest.mark.xfail(strict=True, reason="issue 12 item 2: lands in phase 2")
 @pytest.mark.parametrize("headers", ODD_BYTES[:4], ids=lambda h: repr(h)[:40])
 async def test_any_header_byte_is_tolerated_with_a_cache_and_coalescing(
     api: HostileServer, client_for: ClientFactory, headers: Sequence[HeaderPair]

@@ -22,7 +22,6 @@ pytestmark = pytest.mark.anyio
 IMAGE = 31
 
 
-@pytest.mark.xfail(strict=True, reason="issue 12 items 1 and 7 land in phase 2")
 async def test_the_key_is_found_nowhere(
     api: HostileServer, other: HostileServer, all_logs: LogCapture, tmp_path: Path
 ) -> None:
@@ -105,9 +104,6 @@ async def test_the_key_is_found_nowhere(
     assert not [r.raw for r in other.requests if KEY.encode() in r.raw]
 
 
-@pytest.mark.xfail(
-    strict=True, reason="found in phase 1: hishel stores a 404 body that echoes the key"
-)
 async def test_the_key_reaches_the_api_host_and_only_it(
     api: HostileServer, other: HostileServer, all_logs: LogCapture, tmp_path: Path
 ) -> None:

@@ -39,7 +39,6 @@ def key_in(requests: list[Request]) -> list[str]:
     return [r.raw.decode("latin-1") for r in requests if KEY.encode() in r.raw]
 
 
-@pytest.mark.xfail(strict=True, reason="issue 12 item 1: lands in phase 2")
 async def test_same_host_redirect_echoing_the_query_keeps_the_key_out_of_httpx_logs(
     api: HostileServer, client_for: ClientFactory, all_logs: LogCapture
 ) -> None:
@@ -55,7 +54,6 @@ async def test_same_host_redirect_echoing_the_query_keeps_the_key_out_of_httpx_l
     assert not [t for t in all_logs.texts() if KEY in t]
 
 
-@pytest.mark.xfail(strict=True, reason="issue 12 item 1: lands in phase 2")
 @pytest.mark.parametrize("status", [301, 302, 307, 308])
 async def test_redirect_to_another_loopback_host_never_carries_the_key(
     api: HostileServer,
@@ -78,7 +76,6 @@ async def test_redirect_to_another_loopback_host_never_carries_the_key(
     assert not [t for t in all_logs.texts() if KEY in t]
 
 
-@pytest.mark.xfail(strict=True, reason="issue 12 item 1: lands in phase 2")
 @pytest.mark.parametrize(
     "target",
     [
@@ -116,14 +113,13 @@ async def test_redirect_off_the_api_host_never_carries_the_key(
 
 # -- downloads (item 9) -------------------------------------------------------------------
 
-ITEM_9 = pytest.mark.xfail(strict=True, reason="issue 12 item 9: wired in with the download path")
 
 
 @pytest.mark.parametrize(
     ("scheme", "host", "followed"),
     [
-        pytest.param("http", "cdn2.example", False, marks=ITEM_9),  # plain http off the CDN
-        pytest.param("http", "cdn.example", False, marks=ITEM_9),  # ... even on the CDN itself
+        ("http", "cdn2.example", False),  # plain http off the CDN
+        ("http", "cdn.example", False),  # ... even on the CDN itself
         ("https", "cdn2.example", True),  # https anywhere: followed
     ],
 )
