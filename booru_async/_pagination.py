@@ -58,6 +58,11 @@ class Pager(Generic[T]):
     ``async for item in pager`` yields items (stops at ``limit``, an empty page, or when the
     offset reaches ``total``); ``await pager.page(n)`` returns one :class:`Page`;
     ``pager.pages()`` async-iterates pages. Nothing is sent until one of these is used.
+
+    An item the server sends in a shape that does not decode is skipped (logged at WARNING,
+    counted in ``client.stats.skipped``) and its :class:`DecodeError`, with the item as
+    ``.raw``, appended to ``pager.skipped``; the walk goes on. Pass
+    ``on_decode_error="raise"`` to the list method for the strict behaviour.
     """
 
     def __init__(
