@@ -186,11 +186,17 @@ async def mode_kill(redis: RedisServer, args: argparse.Namespace) -> list[dict[s
     got, errors, stderr, _ = await run_fleet(redis, fake, ids, processes,
                                              {"site": [limit, window]}, "kill", chaos)
     worst = fake.max_requests_in_window(None, window)
+    times = sorted(r.time for r in fake.stats.requests)
+    during = sum(1 for t in times if events["killed"] <= t < events["restarted"])
     warned = sum(1 for err in stderr if "unreachable" in err)
+    if warned < processes:
+        print("stderr of the first worker:", stderr[0][-2000:], flush=True)
     row = {"mode": "kill", "processes": processes, "items": len(got), "expected": len(ids),
            "429s": len(fake.stats.rate_limited), "errors": len(errors),
            "max_in_5s": worst, "allowed_in_5s": limit + processes,
-           "processes_warned": warned,
+           "processes_warned": warned, "requests_while_down": during,
+           "run_s": round(times[-1] - times[0], 1),
+           "killed_at_s": round(events["killed"] - times[0], 1),
            "redis_down_s": round(events["restarted"] - events["killed"], 1)}
     row["ok"] = got == sorted(ids) and worst <= limit + processes and warned == processes
     print(row, flush=True)

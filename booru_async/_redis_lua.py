@@ -149,7 +149,7 @@ local function availability(b, log, fl, now, prio)
 end
 """
 
-#: KEYS: guard, rejoin, procs, then per bucket: hash, log, fl, q.
+#: KEYS: guard, rejoin, procs, then per bucket: hash, log, fl, q; then the epoch key.
 #: ARGV: mode ("grant" | "peek"), n buckets, priority, waiter id, ticket, lease, process id,
 #: max_wait (seconds left, "" = no limit), then per bucket: limit, window, margin (fraction).
 #: Reply: {"ok", now, procs, challenged_ago} | {"wait", seconds, procs, reason, now}
@@ -170,11 +170,23 @@ redis.call('ZREMRANGEBYSCORE', KEYS[3], '-inf', now)
 redis.call('PEXPIRE', KEYS[3], 120000)
 local procs = redis.call('ZCARD', KEYS[3])
 
+-- The state's epoch: a Redis that restarted (or was flushed) has lost every log. A caller
+-- that knew another epoch is told so before anything is granted on the empty state; it
+-- reports its recent grants (REJOIN) and asks again.
+local ekey, known = KEYS[4 + 4 * n], ARGV[9 + 3 * n]
+local ep = redis.call('GET', ekey)
+if not ep then
+  ep = ARGV[10 + 3 * n]
+  redis.call('SET', ekey, ep)
+end
+local function with_epoch(t) t[#t + 1] = ep; return t end
+if known ~= '' and known ~= ep then return with_epoch({'epoch', '0', procs}) end
+
 local g = redis.call('HMGET', KEYS[1], 'until', 'reason', 'chal')
 local g_until, g_reason = tonumber(g[1]) or -INF, g[2]
 local chal_ago = now - (tonumber(g[3]) or -INF)
 if g_reason == 'ban' and now < g_until then
-  return {'ban', fmt(g_until - now), procs}
+  return with_epoch({'ban', fmt(g_until - now), procs})
 end
 local at, reason = math.max(now, g_until), 'guard'
 local rejoin = tonumber(redis.call('GET', KEYS[2]) or '-1')
@@ -208,7 +220,7 @@ if at > now then
   -- A probe's lease end is a bound, not a forecast: a caller with a max_wait polls until
   -- its own deadline instead of being refused at once.
   if max_wait ~= nil and (at - now > max_wait and (reason ~= 'probe' or max_wait <= 0)) then
-    return {'long', fmt(at - now), procs, reason}
+    return with_epoch({'long', fmt(at - now), procs, reason})
   end
   if mode == 'grant' then
     for i = 1, n do
@@ -221,9 +233,9 @@ if at > now then
       save(e.b)
     end
   end
-  return {'wait', fmt(at - now), procs, reason, fmt(now)}
+  return with_epoch({'wait', fmt(at - now), procs, reason, fmt(now)})
 end
-if mode == 'peek' then return {'wait', fmt(0), procs, 'none', fmt(now)} end
+if mode == 'peek' then return with_epoch({'wait', fmt(0), procs, 'none', fmt(now)}) end
 
 for i = 1, n do
   local e = buckets[i]
@@ -241,7 +253,7 @@ for i = 1, n do
   if b.prb == 1 and b.pr == '' then b.pr = ticket end
   save(b)
 end
-return {'ok', fmt(now), procs, fmt(chal_ago)}
+return with_epoch({'ok', fmt(now), procs, fmt(chal_ago)})
 """
 )
 

@@ -229,6 +229,8 @@ class RedisScheduler:
         self._down = False
         self._retry_at = 0.0
         self._procs_seen = 1
+        #: The epoch of each host's state in Redis, as this process last saw it.
+        self._epochs: dict[str, str] = {}
 
     def __repr__(self) -> str:
         state = "fallback" if self._down else "shared"
@@ -437,10 +439,26 @@ class RedisScheduler:
             for spec in specs:
                 keys.extend(self._bucket_keys(host, spec))
                 args.extend((spec.limit, spec.window, self._margin))
+            keys.append(self._key(host, "epoch"))
             try:
                 if self._down:
                     await self._rejoin()
-                reply = await self._script("acquire", lua.ACQUIRE)(keys=keys, args=args)
+                script = self._script("acquire", lua.ACQUIRE)
+                known = self._epochs.get(host, "")
+                reply = await script(keys=keys, args=[*args, known, uuid.uuid4().hex])
+                if reply[0] == "epoch":
+                    # Redis restarted (or was flushed) while this process did not look:
+                    # its logs are gone. Report ours and hold grants for the grace, as
+                    # after an outage we saw, then ask again on the new state.
+                    log.warning(
+                        "Redis at %s lost its state (restarted?); reporting this process's "
+                        "grants of the last window",
+                        _safe_url(self.url),
+                    )
+                    self._epochs[host] = str(reply[-1])
+                    await self._rejoin()
+                    reply = await script(keys=keys, args=[*args, reply[-1], uuid.uuid4().hex])
+                self._epochs[host] = str(reply[-1])
             except Exception as exc:
                 if not _unreachable(exc):
                     raise

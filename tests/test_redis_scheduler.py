@@ -760,3 +760,26 @@ async def test_the_waiter_queue_outlives_a_long_pause(redis_url: str) -> None:
         await client.aclose()
     # The entry lasts to the end of the pause and beyond (the key used to expire at 120 s).
     assert ttl > 300_000
+
+
+@pytest.mark.asyncio
+async def test_a_redis_that_lost_its_state_unseen_does_not_reopen_a_spent_window(
+    redis_server: RedisServer, redis_url: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    # Redis restarts between two asks (nobody saw it down): its logs are gone. The next
+    # ask learns so from the epoch and reports this process's grants before anything else.
+    s = site({"site": (4, 0.8)})
+    async with ba.RedisScheduler(redis_url, prefix="epoch", rejoin_grace=0.1) as sched:
+        started = time.monotonic()
+        for _ in range(4):
+            sched.settle(await sched.acquire(s, "image", max_wait=0), answer(200))
+        await sched.flush()
+        redis_server.flushall()  # as a restart without persistence would
+        with caplog.at_level(logging.WARNING, logger="booru_async.scheduler"):
+            with pytest.raises(ba.RateLimited):
+                await sched.acquire(s, "image", max_wait=0)
+            ticket = await sched.acquire(s, "image", max_wait=2.0)
+        waited = time.monotonic() - started
+        sched.settle(ticket, answer(200))
+    assert waited >= 0.75  # the window the four grants spent, not a fresh one
+    assert any("lost its state" in r.getMessage() for r in caplog.records)
