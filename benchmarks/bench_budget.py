@@ -330,6 +330,8 @@ async def reference(task: Task, network: Recording) -> list[int]:
             r.raise_for_status()
             ids += [item["id"] for item in r.json()[task.key]]
             page += 1
+            if len(ids) >= task.images:
+                break
             if r.headers.get("x-rl-remaining") == "0" and "x-rl-reset" in r.headers:
                 await anyio.sleep(max(0.0, reset_delay(r.headers["x-rl-reset"])))
     return ids[: task.images]
