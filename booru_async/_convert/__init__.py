@@ -282,6 +282,9 @@ class Decoder:
                     if skipped is None:
                         raise
                     exc.raw = item
+                    # Kept for the caller, possibly for a whole crawl: without its traceback
+                    # and chained cause, whose frames hold the entire page it came from.
+                    exc.__traceback__ = exc.__context__ = exc.__cause__ = None
                     skipped.append(exc)
         return tuple(out)
 

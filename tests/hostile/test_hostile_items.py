@@ -57,6 +57,8 @@ async def test_a_crawl_skips_the_bad_item_and_yields_the_other_199_once(
     skipped = pager.skipped
     assert len(skipped) == 1 and isinstance(skipped[0], ba.DecodeError)
     assert skipped[0].raw["id"] == BAD
+    # Kept for the whole walk: no traceback or cause holding the page it came from.
+    assert skipped[0].__traceback__ is None and skipped[0].__context__ is None
     assert stats.skipped == 1
     warnings = [r for r in all_logs.records if r.levelno == logging.WARNING
                 and r.name.startswith("booru_async") and str(BAD) in r.getMessage()]
