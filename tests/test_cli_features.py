@@ -353,3 +353,21 @@ def test_template_field_values_are_made_safe() -> None:
     only_con = attrs.evolve(image, tags=("artist:con",))
     assert render("{artist}.{ext}", only_con, "png") == PurePosixPath("_con.png")
     assert render("{sha512_hash}", image, "png") == PurePosixPath("ab_cd")
+
+
+def test_crawl_resume_reports_overall_progress_and_empty_crawls_say_so(
+    served: tuple[FakeBooru, str], tmp_path: Path
+) -> None:
+    _, url = served
+    out = tmp_path / "c.jsonl"
+    first = cli(*at(url, "crawl", "id.lte:30", "--output", str(out), "--limit", "7"),
+                home=tmp_path)
+    assert first.stderr.startswith("crawl: 7 images ·")
+    total = len(out.read_text().splitlines())
+    second = cli(*at(url, "crawl", "id.lte:30", "--output", str(out)), home=tmp_path)
+    everything = len(out.read_text().splitlines())
+    assert total == 7 and everything > 7
+    assert f"crawl: {everything - 7} images this run; {everything} of {everything} in all" in (
+        second.stderr)
+    empty = cli(*at(url, "crawl", "no such tag at all"), home=tmp_path)
+    assert "booru-async: no images match 'no such tag at all' on derpibooru" in empty.stderr
