@@ -355,6 +355,56 @@ def test_template_field_values_are_made_safe() -> None:
     assert render("{sha512_hash}", image, "png") == PurePosixPath("ab_cd")
 
 
+# -- stream and changes -------------------------------------------------------------------
+
+
+def test_stream_command_prints_new_uploads_as_json_lines(
+    board: Board, served: tuple[FakeBooru, str], tmp_path: Path
+) -> None:
+    _, url = served
+    ids = sorted(i.id for i in board.images.values() if not i.hidden_from_users and i.approved)
+    done = cli(*at(url, "stream", "--since-id", str(ids[-6]), "--limit", "5"), home=tmp_path)
+    got = [json.loads(line)["id"] for line in done.stdout.splitlines()]
+    assert got == ids[-5:]
+
+
+def test_changes_command_lists_edits_and_resumes_from_its_cursor(
+    board: Board, tmp_path: Path
+) -> None:
+    fake = FakeBooru(board)
+    since = fake.now().replace(microsecond=0)
+    targets = plain(board, 3, skip=30)
+    for image_id in targets:
+        fake.edit_tags(image_id, add=("cli changes",))
+    with serve_in_thread(fake) as url:
+        stamp = since.strftime("%Y-%m-%dT%H:%M:%SZ")
+        first = cli(*at(url, "changes", "--since", stamp, "--limit", "1"), home=tmp_path)
+        assert [json.loads(line)["id"] for line in first.stdout.splitlines()] == targets[:1]
+        cursor = first.stderr.split("--cursor '")[1].split("'")[0]
+        rest = cli(*at(url, "changes", "--since", stamp, "--cursor", cursor), home=tmp_path)
+        assert [json.loads(line)["id"] for line in rest.stdout.splitlines()] == targets[1:]
+        legacy = cli("--site", "twibooru-legacy", "--base-url", url, "changes", "--since", "1d",
+                     home=tmp_path, check=False)
+    assert legacy.returncode != 0 and "legacy" in legacy.stderr
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("2024-01-02", datetime(2024, 1, 2, tzinfo=UTC)),
+        ("2024-01-02T03:04:05Z", datetime(2024, 1, 2, 3, 4, 5, tzinfo=UTC)),
+        ("2024-01-02T03:04:05+01:00", datetime(2024, 1, 2, 2, 4, 5, tzinfo=UTC)),
+        ("90s", datetime(2024, 6, 1, 11, 58, 30, tzinfo=UTC)),
+        ("12h", datetime(2024, 6, 1, tzinfo=UTC)),
+        ("7d", datetime(2024, 5, 25, 12, tzinfo=UTC)),
+    ],
+)
+def test_parse_since(text: str, expected: datetime) -> None:
+    from booru_async.cli._cmd_updates import parse_since
+
+    assert parse_since(text, datetime(2024, 6, 1, 12, tzinfo=UTC)) == expected
+
+
 def test_crawl_resume_reports_overall_progress_and_empty_crawls_say_so(
     served: tuple[FakeBooru, str], tmp_path: Path
 ) -> None:

@@ -8,6 +8,7 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any
 
+import anyio
 import pytest
 import trio
 import trio.testing
@@ -49,7 +50,16 @@ def test_bot_answers_fast_under_a_saturating_crawl() -> None:
     )
 
 
-@pytest.mark.parametrize("name", ["bot_random_safe"])
+def test_archivist_picks_up_exactly_the_ten_edits_and_notices_the_deletion() -> None:
+    archivist = load("archivist_changes")
+    report: dict[str, Any] = anyio.run(archivist.main, 400, True)
+    assert report["changed"] == report["retagged"] and len(report["changed"]) == 10
+    assert report["changes_requests"] == 1
+    assert list(report["deleted"].values()) == [(True, "Rule #1")]
+    assert report["deletion_check_requests"] < report["crawl_requests"]
+
+
+@pytest.mark.parametrize("name", ["bot_random_safe", "archivist_changes"])
 def test_examples_have_a_docstring_and_main(name: str) -> None:
     module = load(name)
     assert module.__doc__ and "Run it" in module.__doc__

@@ -100,6 +100,11 @@ LEGACY = FlavourSpec(
     ),
     random="id",
     keyset="window",
+    # The issue and contract pin images.changes() as unsupported here: booru-on-rails'
+    # /search.json does take sf=updated_at (server-behaviour.md §5.1), but its date grammar
+    # reads ranges differently (§5.5: gt -> gte: end) and Twibooru's legacy routes are
+    # deprecated in favour of /api/v3, which has changes().
+    changes=False,
     reverse_file_field="image",
     tag_slug_forms=(True,),
     profiles_by_slug=True,

@@ -81,6 +81,9 @@ class FlavourSpec:
     #: How ``images.crawl`` walks by id: a search sorted by id (``"search"``), or the raw
     #: ``/images.json`` window, which takes no query (``"window"``).
     keyset: Literal["search", "window"] = "search"
+    #: ``images.changes`` walks a search sorted by ``updated_at`` with ``updated_at`` ranges
+    #: (Philomena's ``ImageSorter`` and date grammar; Twibooru's search alike).
+    changes: bool = True
     #: The multipart field of a reverse search by file.
     reverse_file_field: str = "image[image]"
     #: How ``tags.get`` finds a tag: by slug route (``"slug"``) or by a name search

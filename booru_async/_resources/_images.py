@@ -5,11 +5,13 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Iterable
+from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal, TypeAlias
 from urllib.parse import urlsplit
 
 import anyio
+import attrs
 import httpx
 
 from .._download import Representation, complete_file, file_name, inside, write_verified
@@ -24,6 +26,7 @@ from .._errors import (
 from .._models import Comment, Image, Page, Rankings
 from .._pagination import CrawlPager, FetchBelow, OnDecodeError, Pager, keyset_query
 from .._session import MAX_PER_PAGE, page_size
+from .._updates import ChangesPager, ImageStream, and_terms, default_interval
 from ._base import Resource, check_id
 
 if TYPE_CHECKING:
@@ -273,6 +276,104 @@ class Images(Resource):
                 )
 
         return CrawlPager(fetch_below, per_page=size, limit=limit, cursor=cursor, skipped=skipped)
+
+    def stream(
+        self,
+        query: str | Query = "",
+        *,
+        since_id: int | None = None,
+        interval: float | None = None,
+    ) -> ImageStream:
+        """New uploads matching ``query``, oldest first, as they arrive; it runs until
+        cancelled (``async for image in client.images.stream("safe"): ...``).
+
+        ``since_id``: yield images with a higher id (default: the newest match when the
+        iteration starts, so only later uploads come). Polls go on the bulk priority, so
+        the same client's interactive calls go first; ``interval`` is the pause between
+        polls when nothing more is waiting (default: at most a quarter of the site's search
+        budget, never under 10 s). Transient failures are logged and waited out with a
+        growing pause. The returned iterator's ``last_id`` is where to resume after a
+        restart. The legacy API can stream only the empty query (by ``/images.json``).
+        """
+        session = self._session
+        text = session.query_text(query)
+        pause = default_interval(session.site) if interval is None else interval
+        bulk = session.with_options(attrs.evolve(session.options, priority="bulk"))
+        # A poll repeats the same URL until something new arrives: never answer it from
+        # the cache or from another caller's flight.
+        if session.spec.keyset == "window":
+            if text.strip() not in ("", "*"):
+                raise UnsupportedOperation(
+                    "the legacy API cannot sort a search by id; stream('') follows every "
+                    "upload through /images.json instead"
+                )
+            walk = attrs.evolve(session.route("images.walk"), shareable=False)
+
+            async def after(floor: int, size: int) -> Page[Image]:
+                params: dict[str, Any] = {
+                    **walk.params, "order": "a", "gt": floor, "per_page": size
+                }
+                body = await bulk.request(walk, params=params)
+                return bulk.decode_page(body, walk, Image, number=1, per_page=size, skipped=[])
+
+            async def newest() -> Page[Image]:
+                body = await bulk.request(walk, params={**walk.params, "per_page": 1})
+                return bulk.decode_page(body, walk, Image, number=1, per_page=1, skipped=[])
+
+        else:
+            search = attrs.evolve(session.route("images.search"), shareable=False)
+
+            async def by_id(q: str, order: str, size: int) -> Page[Image]:
+                params = {"q": q, "sort": "id", "order": order, "page": 1, "per_page": size}
+                body = await bulk.request(search, params=params)
+                return bulk.decode_page(
+                    body, search, Image, number=1, per_page=size, skipped=[]
+                )
+
+            async def after(floor: int, size: int) -> Page[Image]:
+                return await by_id(and_terms(text, f"id.gt:{floor}"), "asc", size)
+
+            async def newest() -> Page[Image]:
+                return await by_id(text.strip() or "*", "desc", 1)
+
+        return ImageStream(after, newest, since_id=since_id, interval=pause)
+
+    def changes(
+        self,
+        query: str | Query = "",
+        *,
+        since: datetime,
+        cursor: str | None = None,
+        per_page: int = MAX_PER_PAGE,
+    ) -> ChangesPager:
+        """Every image matching ``query`` whose ``updated_at`` is at or after ``since`` (an
+        aware datetime), ordered by ``(updated_at, id)``, each once: a keyset walk on the
+        pair (``sf=updated_at``, then ``id`` inside one second), so edits during the walk
+        never make it skip. ``cursor`` moves as items are yielded;
+        ``changes(query, since=..., cursor=saved)`` resumes after the last one. Deleted
+        images leave search and so never appear (see the archiving guide). Flavours whose
+        search cannot walk ``updated_at`` (legacy) raise :class:`UnsupportedOperation`
+        before anything is sent.
+        """
+        session = self._session
+        if not session.spec.changes:
+            raise UnsupportedOperation(
+                f"images.changes() is not available on {session.site.name!r} (the "
+                f"{session.site.flavour} API cannot walk a search by updated_at)"
+            )
+        text = session.query_text(query)
+        size = page_size(per_page, None)
+        search = attrs.evolve(session.route("images.search"), shareable=False)
+
+        async def fetch(q: str, sort: str, order: str, n: int) -> Page[Image]:
+            params = {
+                "q": q, "sort": session.sort_name(sort), "order": order, "page": 1, "per_page": n
+            }
+            body = await session.request(search, params=params)
+            return session.decode_page(body, search, Image, number=1, per_page=n, skipped=[])
+
+        return ChangesPager(fetch, text, since=since, cursor=cursor, per_page=size,
+                            flavour=session.site.flavour)
 
     def _window_below(self, text: str, skipped: list[DecodeError] | None) -> FetchBelow:
         if text.strip() not in ("", "*"):

@@ -11,6 +11,7 @@ from ._cmd_crawl import crawl
 from ._cmd_download import download
 from ._cmd_query import get, search, sites, tags
 from ._cmd_serve import serve
+from ._cmd_updates import changes, stream
 from ._context import Settings, common_options, config_option, format_option, limit_option
 from ._exit import EPILOG
 
@@ -37,5 +38,5 @@ def cli(ctx: click.Context) -> None:
     ctx.ensure_object(Settings)
 
 
-for command in (search, get, tags, crawl, download, serve, sites):
+for command in (search, get, tags, crawl, download, stream, changes, serve, sites):
     cli.add_command(command)
