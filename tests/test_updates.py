@@ -342,3 +342,35 @@ def test_default_interval_follows_the_budget() -> None:
 
     assert default_interval(ba.SITES["derpibooru"]) == 10.0  # 20 per 10 s: floor of 10 s
     assert default_interval(ba.SITES["twibooru"]) == 24.0  # 10 per minute: a quarter
+
+
+async def test_stream_and_changes_are_never_answered_from_the_cache(board: Board) -> None:
+    """A site that lets clients cache search answers for an hour: a poll repeats the same
+    URL until something arrives, so a cached answer would hide every new upload."""
+    from booru_async.testing import cacheable
+
+    fake = fake_for(board, "philomena", cache_control=cacheable(3600))
+    start = max(board.images)
+    async with ba.Client("derpibooru", base_url=fake.base_url, transport=fake.transport(),
+                         cache=ba.MemoryCache(policy=ba.CachePolicy(
+                             ttl={"search": 3600}))) as client:  # type: ignore[call-arg]
+        stream = client.images.stream(since_id=start, interval=10)
+        got: list[int] = []
+
+        async def later() -> None:
+            await anyio.sleep(35)  # three empty polls first, each the same URL
+            upload(fake)
+
+        with anyio.move_on_after(120):
+            async with anyio.create_task_group() as tg:
+                tg.start_soon(later)
+                async for image in stream:
+                    got.append(image.id)
+                    tg.cancel_scope.cancel()
+        since = fake.now()
+        first = [i.id async for i in client.images.changes(since=since)]
+        fake.edit_tags(visible(board)[3], add=("after the first walk",))
+        second = [i.id async for i in client.images.changes(since=since)]
+    assert got == [start + 1]
+    assert first == [] and second == [visible(board)[3]]
+    assert client.stats.cache_hits == 0
