@@ -94,7 +94,7 @@ async def main(images: int = 400, quiet: bool = False) -> dict[str, Any]:
         for image_id in missing:
             del mirror[image_id]
 
-    report = {
+    report: dict[str, Any] = {
         "mirrored": len(ids),
         "crawl_requests": crawl_requests,
         "changed": [i.id for i in changed],

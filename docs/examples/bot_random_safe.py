@@ -79,7 +79,7 @@ async def main(
             group.cancel_scope.cancel()
         stats = client.stats
         budget, window = client.site.budgets["search"]
-        report = {
+        report: dict[str, Any] = {
             "answers": answers,
             "latency_p50": statistics.median(latencies),
             "latency_max": max(latencies),
