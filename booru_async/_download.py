@@ -20,7 +20,6 @@ file is still hash-checked, and the key is never sent with a file request on any
 from __future__ import annotations
 
 import hashlib
-import ipaddress
 import os
 import re
 import secrets
@@ -36,6 +35,7 @@ import httpx
 
 from ._errors import IntegrityError, RequestInfo, TransportError
 from ._models import Image
+from ._transport._key import is_loopback
 
 __all__ = [
     "MAX_EXTENSION",
@@ -210,15 +210,6 @@ def _extension(url: str) -> str:
     return name.rsplit(".", 1)[-1].lower() if "." in name else ""
 
 
-def _is_loopback(host: str) -> bool:
-    if host == "localhost" or host.endswith(".localhost"):
-        return True
-    try:
-        return ipaddress.ip_address(host.strip("[]")).is_loopback
-    except ValueError:
-        return False
-
-
 def redirect_target(response: httpx.Response, hops: int) -> httpx.URL | None:
     """Where a file download goes next: ``None`` when ``response`` is not a redirect,
     the absolute ``Location`` when it may be followed; otherwise :class:`TransportError`
@@ -235,7 +226,7 @@ def redirect_target(response: httpx.Response, hops: int) -> httpx.URL | None:
         raise TransportError(
             f"the CDN redirected to an invalid URL ({exc})", request=info
         ) from None
-    if target.scheme != "https" and not (target.scheme == "http" and _is_loopback(target.host)):
+    if target.scheme != "https" and not (target.scheme == "http" and is_loopback(target.host)):
         raise TransportError(
             f"refused a download redirect to {target.scheme}://{target.host}: "
             "files follow redirects only to https",

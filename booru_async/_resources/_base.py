@@ -2,7 +2,13 @@
 
 from __future__ import annotations
 
+from typing import TypeVar
+
+from .._pagination import OnDecodeError, Pager
 from .._session import Session
+from ..query import Query
+
+T = TypeVar("T")
 
 __all__ = ["Resource", "check_id", "check_name"]
 
@@ -33,3 +39,22 @@ class Resource:
 
     def __repr__(self) -> str:
         return f"<{type(self).__name__} of {self._session.site.name!r}>"
+
+    def _search(
+        self,
+        operation: str,
+        cls: type[T],
+        query: str | Query,
+        per_page: int | None,
+        limit: int | None,
+        on_decode_error: OnDecodeError,
+    ) -> Pager[T]:
+        """The pager of a plain ``q=`` search route (the smaller namespaces' ``search``)."""
+        return self._session.list(
+            operation,
+            cls,
+            params={"q": self._session.query_text(query)},
+            per_page=per_page,
+            limit=limit,
+            on_decode_error=on_decode_error,
+        )

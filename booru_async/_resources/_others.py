@@ -30,14 +30,8 @@ class Comments(Resource):
         on_decode_error: OnDecodeError = "skip",
     ) -> Pager[Comment]:
         """Comments matching ``query`` (fields ``body``, ``author``, ``image_id``, ...)."""
-        text = self._session.query_text(query)
-        return self._session.list(
-            "comments.search",
-            Comment,
-            params={"q": text},
-            per_page=per_page,
-            limit=limit,
-            on_decode_error=on_decode_error,
+        return self._search(
+            "comments.search", Comment, query, per_page, limit, on_decode_error
         )
 
 
@@ -57,14 +51,8 @@ class Galleries(Resource):
         on_decode_error: OnDecodeError = "skip",
     ) -> Pager[Gallery]:
         """Galleries matching ``query`` (fields ``title``, ``user``, ``image_ids``, ...)."""
-        text = self._session.query_text(query)
-        return self._session.list(
-            "galleries.search",
-            Gallery,
-            params={"q": text},
-            per_page=per_page,
-            limit=limit,
-            on_decode_error=on_decode_error,
+        return self._search(
+            "galleries.search", Gallery, query, per_page, limit, on_decode_error
         )
 
 
@@ -168,14 +156,8 @@ class Posts(Resource):
         on_decode_error: OnDecodeError = "skip",
     ) -> Pager[ForumPost]:
         """Forum posts matching ``query`` (fields ``body``, ``subject``, ``forum``, ...)."""
-        text = self._session.query_text(query)
-        return self._session.list(
-            "posts.search",
-            ForumPost,
-            params={"q": text},
-            per_page=per_page,
-            limit=limit,
-            on_decode_error=on_decode_error,
+        return self._search(
+            "posts.search", ForumPost, query, per_page, limit, on_decode_error
         )
 
 
@@ -239,12 +221,6 @@ class Filters(Resource):
         on_decode_error: OnDecodeError = "skip",
     ) -> Pager[Filter]:
         """Public, system and own filters matching ``query``."""
-        text = self._session.query_text(query)
-        return self._session.list(
-            "filters.search",
-            Filter,
-            params={"q": text},
-            per_page=per_page,
-            limit=limit,
-            on_decode_error=on_decode_error,
+        return self._search(
+            "filters.search", Filter, query, per_page, limit, on_decode_error
         )
