@@ -7,10 +7,10 @@ from typing import Final
 
 from ._legacy import LEGACY
 from ._philomena import PHILOMENA
-from ._spec import FLAVOURS, Flavour, FlavourSpec, Route
+from ._spec import FLAVOURS, Flavour, FlavourSpec, ImageSort, Route
 from ._twibooru import TWIBOORU
 
-__all__ = ["FLAVOURS", "SPECS", "Flavour", "FlavourSpec", "Route", "spec_for"]
+__all__ = ["FLAVOURS", "SPECS", "Flavour", "FlavourSpec", "ImageSort", "Route", "spec_for"]
 
 SPECS: Final[Mapping[Flavour, FlavourSpec]] = {
     spec.name: spec for spec in (PHILOMENA, TWIBOORU, LEGACY)

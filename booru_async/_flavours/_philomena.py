@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from ._spec import FlavourSpec, Route
+from typing import get_args
+
+from ._spec import FlavourSpec, ImageSort, Route
 
 __all__ = ["PHILOMENA"]
 
@@ -72,27 +74,6 @@ PHILOMENA = FlavourSpec(
     # included, falls back to first_seen_at; that one is spelled out so that the common
     # ``created_at`` asks for what the server does anyway. ``hides`` is master only.
     sort_names={"created_at": "first_seen_at"},
-    sorts=frozenset(
-        {
-            "id",
-            "created_at",
-            "updated_at",
-            "first_seen_at",
-            "aspect_ratio",
-            "faves",
-            "downvotes",
-            "upvotes",
-            "width",
-            "height",
-            "score",
-            "comment_count",
-            "tag_count",
-            "wilson_score",
-            "pixels",
-            "size",
-            "duration",
-            "_score",
-            "random",
-        }
-    ),
+    # Philomena sorts by every unified name: the ImageSort Literal is this list.
+    sorts=frozenset(get_args(ImageSort)),
 )

@@ -13,12 +13,39 @@ from typing import Final, Literal, TypeAlias
 
 import attrs
 
-__all__ = ["FLAVOURS", "Flavour", "FlavourSpec", "Route"]
+__all__ = ["FLAVOURS", "Flavour", "FlavourSpec", "ImageSort", "Route"]
 
 #: The API flavours: Philomena's ``/api/v1/json``, Twibooru's ``/api/v3``, and the pre-2020
 #: booru-on-rails ``*.json`` routes.
 Flavour: TypeAlias = Literal["philomena", "twibooru", "legacy"]
 FLAVOURS: Final[tuple[Flavour, ...]] = ("philomena", "twibooru", "legacy")
+
+
+#: The unified sort fields of ``images.search`` (the Philomena names; each flavour maps them
+#: and refuses, before sending, those its server does not sort by). Seeded orders
+#: ``random:<n>`` and ``gallery_id:<n>`` are accepted too; a type checker cannot spell
+#: them, so pass ``typing.cast(ba.ImageSort, f"random:{seed}")``.
+ImageSort: TypeAlias = Literal[
+    "id",
+    "created_at",
+    "updated_at",
+    "first_seen_at",
+    "aspect_ratio",
+    "faves",
+    "downvotes",
+    "upvotes",
+    "width",
+    "height",
+    "score",
+    "comment_count",
+    "tag_count",
+    "wilson_score",
+    "pixels",
+    "size",
+    "duration",
+    "_score",
+    "random",
+]
 
 
 @attrs.frozen

@@ -1,6 +1,7 @@
 """Resource namespaces: ``client.images``, ``client.tags``, ..."""
 
-from ._images import Images, ImageSort
+from .._flavours import ImageSort
+from ._images import Images
 from ._others import Comments, Filters, Forums, Galleries, Posts, Profiles
 from ._tags import Tags
 

@@ -7,7 +7,7 @@ import re
 from collections.abc import Iterable
 from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Literal, TypeAlias
+from typing import TYPE_CHECKING, Any, Literal
 from urllib.parse import urlsplit
 
 import anyio
@@ -23,6 +23,7 @@ from .._errors import (
     UnsupportedOperation,
     excerpt,
 )
+from .._flavours import ImageSort
 from .._models import Comment, Image, Page, Rankings
 from .._pagination import CrawlPager, FetchBelow, OnDecodeError, Pager, keyset_query
 from .._session import MAX_PER_PAGE, page_size
@@ -39,31 +40,6 @@ _PERIOD = re.compile(r"[0-9]+[hdw]")
 _RANKING_LISTS = ("top_scoring", "top_commented", "all_time_top_scoring")
 
 Order = Literal["asc", "desc"]
-#: The unified sort fields of ``images.search`` (the Philomena names; each flavour maps them
-#: and refuses, before sending, those its server does not sort by). Seeded orders
-#: ``random:<n>`` and ``gallery_id:<n>`` are accepted too; a type checker cannot spell
-#: them, so pass ``typing.cast(ba.ImageSort, f"random:{seed}")``.
-ImageSort: TypeAlias = Literal[
-    "id",
-    "created_at",
-    "updated_at",
-    "first_seen_at",
-    "aspect_ratio",
-    "faves",
-    "downvotes",
-    "upvotes",
-    "width",
-    "height",
-    "score",
-    "comment_count",
-    "tag_count",
-    "wilson_score",
-    "pixels",
-    "size",
-    "duration",
-    "_score",
-    "random",
-]
 #: Philomena's upload limit on sources (§4.2).
 MAX_SOURCES = 15
 
